@@ -1,0 +1,1 @@
+//! Czech text analysis (in progress).

@@ -1,0 +1,2 @@
+//! Ingest: reports in `data/` to measure records.
+pub mod text;
