@@ -7,8 +7,13 @@
 //! data/ -> ingest -> records -> analysis (Czech) -> index (tantivy) -> search -> http
 //! ```
 //!
-//! Each stage knows only the one before it: [`ingest`] turns reports into
-//! [`ingest::Measure`] records, [`analysis`] turns Czech text into tokens.
+//! Each stage knows only the ones before it: [`ingest`] turns reports into
+//! [`ingest::Measure`] records, [`analysis`] turns Czech text into tokens,
+//! [`index`] writes them into tantivy generations, [`search`] answers
+//! queries over a generation.
 
 pub mod analysis;
+pub mod http;
+pub mod index;
 pub mod ingest;
+pub mod search;

@@ -8,15 +8,22 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(
     version,
-    about = "Full-text search server for Czech public-policy measures"
+    about = "Full-text search server for Czech public-policy measures",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// With no command, `opatreni` serves: these are `serve`'s options.
+    #[command(flatten)]
+    serve: ServeArgs,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the API (the default): builds the index first when it is
+    /// missing or older than the data.
+    Serve(ServeArgs),
     /// Read the reports in the data directory, check them and print a summary.
     Import {
         /// The data directory: reports/, gazetteer.toml, categories.toml.
@@ -26,16 +33,54 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Build a new index generation from the data directory.
+    Index {
+        #[arg(long, env = "OPATRENI_DATA", default_value = "data")]
+        data: PathBuf,
+        /// The index directory (generations and the CURRENT pointer).
+        #[arg(long, env = "OPATRENI_INDEX", default_value = "index")]
+        index: PathBuf,
+    },
+    /// Search the index and print the best hits.
+    Search {
+        /// The query, as a person types it.
+        query: String,
+        #[arg(long, env = "OPATRENI_INDEX", default_value = "index")]
+        index: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+}
+
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "OPATRENI_ADDR", default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
+    /// The data directory: reports/, gazetteer.toml, categories.toml, …
+    #[arg(long, env = "OPATRENI_DATA", default_value = "data")]
+    data: PathBuf,
+    /// The index directory (generations and the CURRENT pointer).
+    #[arg(long, env = "OPATRENI_INDEX", default_value = "index")]
+    index: PathBuf,
+    /// Bearer token for POST /admin/reindex; without one the endpoint answers 403.
+    #[arg(long, env = "OPATRENI_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     match cli.command {
         Some(Command::Import { data, json }) => import(&data, json),
-        None => {
-            eprintln!("nothing to do yet; try `opatreni import`");
-            ExitCode::FAILURE
-        }
+        Some(Command::Index { data, index }) => build_index(&data, &index),
+        Some(Command::Search {
+            query,
+            index,
+            limit,
+        }) => search(&query, &index, limit),
+        Some(Command::Serve(args)) => serve(args),
+        None => serve(cli.serve),
     }
 }
 
@@ -58,5 +103,142 @@ fn import(data: &std::path::Path, json: bool) -> ExitCode {
             eprint!("{problems}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn build_index(data: &std::path::Path, index: &std::path::Path) -> ExitCode {
+    match opatreni::index::build_from_data(data, index) {
+        Ok(generation) => {
+            println!(
+                "built generation {} with {} measures in {}",
+                generation.meta.generation,
+                generation.meta.documents,
+                generation.path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprint!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn search(query: &str, index: &std::path::Path, limit: usize) -> ExitCode {
+    let searcher = opatreni::index::open(index)
+        .map_err(|e| e.to_string())
+        .and_then(|g| opatreni::search::Searcher::open(g).map_err(|e| e.to_string()));
+    let searcher = match searcher {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let request = opatreni::search::SearchRequest {
+        q: query.to_owned(),
+        limit,
+        ..Default::default()
+    };
+    match searcher.search(&request) {
+        Ok(response) => {
+            println!(
+                "{} measures match {:?} ({} ms)",
+                response.total, query, response.took_ms
+            );
+            for hit in response.hits {
+                println!(
+                    "{:>7.3}  {}  [{}]  {}",
+                    hit.score,
+                    hit.id,
+                    hit.towns.join(", "),
+                    hit.highlight
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run_server(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_server(args: ServeArgs) -> Result<(), String> {
+    let (data, index) = (args.data.clone(), args.index.clone());
+    let live = tokio::task::spawn_blocking(move || {
+        opatreni::search::live::LiveIndex::open_or_build(&data, &index)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
+    let state = std::sync::Arc::new(opatreni::http::AppState {
+        index: std::sync::Arc::new(live),
+        admin_token: args.admin_token.filter(|t| !t.is_empty()),
+    });
+    let meta = state.index.searcher().meta().clone();
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+    tracing::info!(
+        "serving {} measures (index generation {}) on http://{}",
+        meta.documents,
+        meta.generation,
+        args.addr
+    );
+    axum::serve(listener, opatreni::http::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("shut down");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM: in-flight requests finish, new ones are
+/// refused.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
     }
 }

@@ -1,0 +1,155 @@
+//! The served index: the searcher of the current generation, swapped for a
+//! new one when the data is rebuilt.
+//!
+//! A search takes an `Arc` to the searcher that is current when it starts and
+//! finishes on it, however long it runs; a rebuild builds a complete new
+//! generation on the side (see [`crate::index`]) and swaps the `Arc` only
+//! when it is ready. One rebuild runs at a time.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use serde::Serialize;
+
+use super::{SearchError, Searcher};
+use crate::index::{self, BuildError};
+use crate::ingest::Measure;
+
+/// What a rebuild changed, by measure id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Changes {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+}
+
+impl Changes {
+    pub fn between(old: &[Measure], new: &[Measure]) -> Self {
+        let old: BTreeMap<&str, &Measure> = old.iter().map(|m| (m.id.as_str(), m)).collect();
+        let new: BTreeMap<&str, &Measure> = new.iter().map(|m| (m.id.as_str(), m)).collect();
+        Changes {
+            added: new
+                .keys()
+                .filter(|id| !old.contains_key(*id))
+                .map(|id| id.to_string())
+                .collect(),
+            removed: old
+                .keys()
+                .filter(|id| !new.contains_key(*id))
+                .map(|id| id.to_string())
+                .collect(),
+            changed: new
+                .iter()
+                .filter(|(id, m)| old.get(*id).is_some_and(|o| o != *m))
+                .map(|(id, _)| id.to_string())
+                .collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+/// The outcome of a successful rebuild.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rebuilt {
+    pub generation: u64,
+    pub documents: u64,
+    pub built_at: String,
+    pub changes: Changes,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}
+
+pub struct LiveIndex {
+    current: RwLock<Arc<Searcher>>,
+    data_dir: PathBuf,
+    index_dir: PathBuf,
+    rebuilding: std::sync::Mutex<()>,
+}
+
+impl LiveIndex {
+    pub fn new(searcher: Searcher, data_dir: &Path, index_dir: &Path) -> Self {
+        LiveIndex {
+            current: RwLock::new(Arc::new(searcher)),
+            data_dir: data_dir.to_path_buf(),
+            index_dir: index_dir.to_path_buf(),
+            rebuilding: std::sync::Mutex::new(()),
+        }
+    }
+
+    /// Opens the current generation under `index_dir`, first building one
+    /// from `data_dir` when there is none or when it was built from other
+    /// data than is there now.
+    pub fn open_or_build(data_dir: &Path, index_dir: &Path) -> Result<Self, RebuildError> {
+        let fingerprint = index::data_fingerprint(data_dir).map_err(|e| {
+            BuildError::Index(index::IndexError::Io {
+                path: data_dir.to_path_buf(),
+                source: e,
+            })
+        })?;
+        let generation = match index::open(index_dir) {
+            Ok(g) if g.meta.data_fingerprint == fingerprint => g,
+            Ok(_) => {
+                tracing::info!(data = %data_dir.display(), "the data changed since the index was built; rebuilding");
+                index::build_from_data(data_dir, index_dir)?
+            }
+            Err(e) => {
+                tracing::info!(reason = %e, "building the index");
+                index::build_from_data(data_dir, index_dir)?
+            }
+        };
+        Ok(LiveIndex::new(
+            Searcher::open(generation)?,
+            data_dir,
+            index_dir,
+        ))
+    }
+
+    /// The searcher to use for one request.
+    pub fn searcher(&self) -> Arc<Searcher> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Rebuilds from the data directory and swaps the new generation in.
+    /// On error nothing served changes. Blocks: call it off the async
+    /// runtime.
+    pub fn rebuild(&self) -> Result<Rebuilt, RebuildError> {
+        let _one_at_a_time = self.rebuilding.lock().unwrap_or_else(|e| e.into_inner());
+        let old = self.searcher();
+        let generation = index::build_from_data(&self.data_dir, &self.index_dir)?;
+        let searcher = Searcher::open(generation)?;
+        let changes = Changes::between(&old.all_measures()?, &searcher.all_measures()?);
+        let meta = searcher.meta().clone();
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(searcher);
+        tracing::info!(
+            generation = meta.generation,
+            documents = meta.documents,
+            added = changes.added.len(),
+            removed = changes.removed.len(),
+            changed = changes.changed.len(),
+            "index rebuilt"
+        );
+        Ok(Rebuilt {
+            generation: meta.generation,
+            documents: meta.documents,
+            built_at: meta.built_at,
+            changes,
+        })
+    }
+}

@@ -1,0 +1,504 @@
+//! Search: ranked, faceted queries over an index generation.
+//!
+//! [`Searcher`] answers every question the API asks (search, one measure,
+//! facets, facet values, suggestions) in domain terms; it knows nothing of
+//! HTTP. Invalid input is a [`SearchError`] naming the parameter, so that a
+//! front end can say what to fix.
+
+pub mod facets;
+pub mod highlight;
+pub mod live;
+pub mod plan;
+pub mod query;
+pub mod suggest;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+use crate::analysis::Synonyms;
+use crate::index::{Generation, Label, Meta};
+use crate::ingest::Measure;
+use crate::ingest::text::{fold, folded_words};
+pub use facets::{Facet, FacetValues, FacetedCollector};
+pub use query::UserQuery;
+pub use suggest::{Suggester, Suggestion};
+
+/// Limits on what a client may ask, so no request can be expensive.
+pub const MAX_LIMIT: usize = 100;
+pub const DEFAULT_LIMIT: usize = 10;
+pub const MAX_OFFSET: usize = 10_000;
+pub const MAX_QUERY_CHARS: usize = 500;
+pub const MAX_SUGGESTIONS: usize = 20;
+pub const DEFAULT_SUGGESTIONS: usize = 8;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SearchError {
+    #[error("{message}")]
+    InvalidParameter {
+        parameter: &'static str,
+        message: String,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("search failed: {0}")]
+    Internal(String),
+}
+
+impl From<tantivy::TantivyError> for SearchError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        SearchError::Internal(e.to_string())
+    }
+}
+
+fn invalid(parameter: &'static str, message: impl Into<String>) -> SearchError {
+    SearchError::InvalidParameter {
+        parameter,
+        message: message.into(),
+    }
+}
+
+/// Filters shared by `/search` and facet value search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub town: Vec<String>,
+    pub period: Vec<String>,
+    pub category: Vec<String>,
+    pub region: Vec<String>,
+    pub year: Option<u16>,
+}
+
+impl Filters {
+    fn of(&self, facet: Facet) -> &[String] {
+        match facet {
+            Facet::Town => &self.town,
+            Facet::Period => &self.period,
+            Facet::Category => &self.category,
+            Facet::Region => &self.region,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    pub q: String,
+    pub filters: Filters,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            q: String::new(),
+            filters: Filters::default(),
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub towns: Vec<String>,
+    pub region: String,
+    pub period: String,
+    pub categories: Vec<String>,
+    pub text: String,
+    pub highlight: String,
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FacetCounts {
+    pub town: Vec<FacetCount>,
+    pub period: Vec<FacetCount>,
+    pub category: Vec<FacetCount>,
+    pub region: Vec<FacetCount>,
+}
+
+impl FacetCounts {
+    pub fn of(&self, facet: Facet) -> &[FacetCount] {
+        match facet {
+            Facet::Town => &self.town,
+            Facet::Period => &self.period,
+            Facet::Category => &self.category,
+            Facet::Region => &self.region,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResponse {
+    pub query: String,
+    pub total: u64,
+    pub took_ms: f64,
+    pub hits: Vec<Hit>,
+    pub facets: FacetCounts,
+}
+
+/// A searcher over one generation. Cheap to share behind an `Arc`.
+pub struct Searcher {
+    reader: IndexReader,
+    generation: Generation,
+    synonyms: Synonyms,
+    facets: Arc<[FacetValues; 4]>,
+    /// Per facet: folded value → positions, for case- and
+    /// diacritics-insensitive filters.
+    folded_values: [HashMap<String, Vec<usize>>; 4],
+    labels: HashMap<(Facet, String), String>,
+    suggester: Suggester,
+}
+
+impl Searcher {
+    pub fn open(generation: Generation) -> Result<Self, SearchError> {
+        let reader = generation
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let searcher = reader.searcher();
+        let loaded: Vec<FacetValues> = Facet::ALL
+            .iter()
+            .map(|f| FacetValues::load(&searcher, f.name()))
+            .collect::<Result<_, _>>()?;
+        let facets: [FacetValues; 4] = loaded.try_into().expect("four facets");
+        let folded_values = std::array::from_fn(|f| {
+            let mut map: HashMap<String, Vec<usize>> = HashMap::new();
+            for (position, value) in facets[f].values.iter().enumerate() {
+                map.entry(fold(value)).or_default().push(position);
+            }
+            map
+        });
+        let mut labels = HashMap::new();
+        for Label { value, label } in &generation.meta.categories {
+            labels.insert((Facet::Category, value.clone()), label.clone());
+        }
+        for Label { value, label } in &generation.meta.regions {
+            labels.insert((Facet::Region, value.clone()), label.clone());
+        }
+        let records = stored_records(&searcher, &generation)?;
+        let suggester = Suggester::build(records.iter().map(|m| m.text.as_str()));
+        Ok(Searcher {
+            reader,
+            synonyms: generation.synonyms.clone(),
+            generation,
+            facets: Arc::new(facets),
+            folded_values,
+            labels,
+            suggester,
+        })
+    }
+
+    pub fn meta(&self) -> &Meta {
+        &self.generation.meta
+    }
+
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        let started = Instant::now();
+        check_query(&request.q, "q")?;
+        if request.limit > MAX_LIMIT {
+            return Err(invalid(
+                "limit",
+                format!(
+                    "limit must be between 0 and {MAX_LIMIT}, got {}",
+                    request.limit
+                ),
+            ));
+        }
+        if request.offset > MAX_OFFSET {
+            return Err(invalid(
+                "offset",
+                format!(
+                    "offset must be at most {MAX_OFFSET}, got {}",
+                    request.offset
+                ),
+            ));
+        }
+        let selected = self.selected(&request.filters)?;
+        let plan = plan::plan(
+            &UserQuery::parse(&request.q),
+            &self.generation.fields,
+            &self.synonyms,
+        );
+        let collector = FacetedCollector::new(
+            self.facets.clone(),
+            selected,
+            request.filters.year.map(u64::from),
+            request.offset + request.limit,
+            plan.scored,
+        );
+        let searcher = self.reader.searcher();
+        let collected = searcher.search(&*plan.query, &collector)?;
+        let mut hits = Vec::new();
+        for ranked in collected.top.iter().skip(request.offset) {
+            let measure = self.stored_measure(&searcher, ranked.address)?;
+            hits.push(Hit {
+                highlight: highlight::highlight(&measure.text, &plan.forms),
+                id: measure.id,
+                towns: measure.towns,
+                region: measure.region,
+                period: measure.period,
+                categories: measure.categories,
+                text: measure.text,
+                score: if plan.scored {
+                    round(f64::from(ranked.score), 3)
+                } else {
+                    0.0
+                },
+            });
+        }
+        Ok(SearchResponse {
+            query: request.q.clone(),
+            total: collected.total,
+            took_ms: round(started.elapsed().as_secs_f64() * 1000.0, 3),
+            hits,
+            facets: self.facet_counts(&collected.counts),
+        })
+    }
+
+    /// Every facet over the whole collection.
+    pub fn all_facets(&self) -> Result<FacetCounts, SearchError> {
+        let request = SearchRequest {
+            limit: 0,
+            ..SearchRequest::default()
+        };
+        Ok(self.search(&request)?.facets)
+    }
+
+    /// Values of `facet` with a word starting with `prefix` (any case, with
+    /// or without diacritics), counted under `filters` and the text query
+    /// `q`, as in `/search`.
+    pub fn facet_values(
+        &self,
+        facet: &str,
+        prefix: &str,
+        q: &str,
+        filters: &Filters,
+    ) -> Result<Vec<FacetCount>, SearchError> {
+        let facet = Facet::from_name(facet).ok_or_else(|| {
+            SearchError::NotFound(format!(
+                "no facet {facet:?}; facets are town, period, category, region"
+            ))
+        })?;
+        check_query(prefix, "q")?;
+        let request = SearchRequest {
+            q: q.to_owned(),
+            filters: filters.clone(),
+            limit: 0,
+            offset: 0,
+        };
+        let counts = self.search(&request)?.facets;
+        let prefix = fold(prefix.trim());
+        Ok(counts
+            .of(facet)
+            .iter()
+            .filter(|c| {
+                let label = c.label.as_deref().unwrap_or("");
+                prefix.is_empty()
+                    || fold(&c.value).starts_with(&prefix)
+                    || fold(label).starts_with(&prefix)
+                    || folded_words(&c.value)
+                        .iter()
+                        .chain(&folded_words(label))
+                        .any(|w| w.starts_with(&prefix))
+            })
+            .cloned()
+            .collect())
+    }
+
+    pub fn suggest(&self, q: &str, limit: usize) -> Result<Vec<Suggestion>, SearchError> {
+        check_query(q, "q")?;
+        if limit == 0 || limit > MAX_SUGGESTIONS {
+            return Err(invalid(
+                "limit",
+                format!("limit must be between 1 and {MAX_SUGGESTIONS}, got {limit}"),
+            ));
+        }
+        Ok(self.suggester.suggest(q, limit))
+    }
+
+    /// The stored record of the measure `id`.
+    pub fn measure(&self, id: &str) -> Result<Measure, SearchError> {
+        let searcher = self.reader.searcher();
+        let term = Term::from_field_text(self.generation.fields.id, id);
+        let top = searcher.search(
+            &TermQuery::new(term, IndexRecordOption::Basic),
+            &TopDocs::with_limit(1).order_by_score(),
+        )?;
+        match top.first() {
+            Some((_, address)) => self.stored_measure(&searcher, *address),
+            None => Err(SearchError::NotFound(format!("no measure with id {id:?}"))),
+        }
+    }
+
+    /// Every stored measure, in index order.
+    pub fn all_measures(&self) -> Result<Vec<Measure>, SearchError> {
+        let searcher = self.reader.searcher();
+        stored_records(&searcher, &self.generation)
+    }
+
+    fn stored_measure(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: tantivy::DocAddress,
+    ) -> Result<Measure, SearchError> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        record_of(&doc, &self.generation)
+    }
+
+    /// The selected value positions of each facet filter. An unknown
+    /// category or region is an error (they are fixed lists); an unknown
+    /// town or period simply matches nothing.
+    fn selected(&self, filters: &Filters) -> Result<[Option<Vec<usize>>; 4], SearchError> {
+        let mut selected: [Option<Vec<usize>>; 4] = Default::default();
+        for facet in Facet::ALL {
+            let values = filters.of(facet);
+            if values.is_empty() {
+                continue;
+            }
+            let mut positions = Vec::new();
+            for value in values {
+                match self.folded_values[facet.index()].get(&fold(value.trim())) {
+                    Some(found) => positions.extend(found),
+                    None => self.check_known(facet, value)?,
+                }
+            }
+            selected[facet.index()] = Some(positions);
+        }
+        Ok(selected)
+    }
+
+    fn check_known(&self, facet: Facet, value: &str) -> Result<(), SearchError> {
+        let known: Vec<&str> = match facet {
+            Facet::Category => self
+                .generation
+                .meta
+                .categories
+                .iter()
+                .map(|l| l.value.as_str())
+                .collect(),
+            Facet::Region => self
+                .generation
+                .meta
+                .regions
+                .iter()
+                .map(|l| l.value.as_str())
+                .collect(),
+            Facet::Period if !is_period(value) => {
+                return Err(invalid(
+                    "period",
+                    format!("period must look like 2011-2014, got {value:?}"),
+                ));
+            }
+            _ => return Ok(()),
+        };
+        if known.iter().any(|k| fold(k) == fold(value.trim())) {
+            return Ok(());
+        }
+        let parameter = facet.name();
+        Err(invalid(
+            if facet == Facet::Category {
+                "category"
+            } else {
+                "region"
+            },
+            format!(
+                "unknown {parameter} {value:?}; known values: {}",
+                known.join(", ")
+            ),
+        ))
+    }
+
+    fn facet_counts(&self, counts: &[Vec<u64>; 4]) -> FacetCounts {
+        let list = |facet: Facet| {
+            let values = &self.facets[facet.index()].values;
+            let mut list: Vec<FacetCount> = counts[facet.index()]
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(i, &count)| FacetCount {
+                    label: self.labels.get(&(facet, values[i].clone())).cloned(),
+                    value: values[i].clone(),
+                    count,
+                })
+                .collect();
+            list.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            list
+        };
+        FacetCounts {
+            town: list(Facet::Town),
+            period: list(Facet::Period),
+            category: list(Facet::Category),
+            region: list(Facet::Region),
+        }
+    }
+}
+
+fn is_period(value: &str) -> bool {
+    let value = value.trim();
+    value.len() == 9
+        && value.as_bytes()[4] == b'-'
+        && value[..4].bytes().all(|b| b.is_ascii_digit())
+        && value[5..].bytes().all(|b| b.is_ascii_digit())
+}
+
+fn check_query(q: &str, parameter: &'static str) -> Result<(), SearchError> {
+    let chars = q.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(invalid(
+            parameter,
+            format!(
+                "{parameter} is {chars} characters long; at most {MAX_QUERY_CHARS} are allowed"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn round(value: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (value * scale).round() / scale
+}
+
+fn record_of(doc: &TantivyDocument, generation: &Generation) -> Result<Measure, SearchError> {
+    let json = doc
+        .get_first(generation.fields.record)
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| SearchError::Internal("a document without its record".into()))?;
+    serde_json::from_str(json)
+        .map_err(|e| SearchError::Internal(format!("a stored record does not parse: {e}")))
+}
+
+/// Every stored measure.
+fn stored_records(
+    searcher: &tantivy::Searcher,
+    generation: &Generation,
+) -> Result<Vec<Measure>, SearchError> {
+    let mut records = Vec::new();
+    for segment in searcher.segment_readers() {
+        let store = segment
+            .get_store_reader(64)
+            .map_err(|e| SearchError::Internal(format!("cannot read stored measures: {e}")))?;
+        for doc_id in segment.doc_ids_alive() {
+            let doc: TantivyDocument = store.get(doc_id)?;
+            records.push(record_of(&doc, generation)?);
+        }
+    }
+    Ok(records)
+}

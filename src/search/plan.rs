@@ -1,0 +1,328 @@
+//! From a parsed query to a tantivy query: how each word may match, and
+//! how matches are weighed.
+//!
+//! Every word of the query becomes a *slot* that matches, in order of
+//! preference, its exact form (diacritics kept), its folded form, its stem,
+//! or, for words of five letters or more, a form one edit away (a typo).
+//! A slot takes the best of these (a disjunction-max), so a word is never
+//! counted twice. A measure matches when any slot matches; on top of the
+//! slots' scores, measures get a bonus for containing every slot, and a
+//! larger one for containing them as a phrase (in order, at most two words
+//! apart). Synonyms ("NZDM" = "nízkoprahové zařízení pro děti a mládež")
+//! are alternatives of the slots they cover.
+
+use std::collections::BTreeSet;
+
+use tantivy::Term;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery,
+    Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use super::query::UserQuery;
+use crate::analysis::{self, Synonyms};
+use crate::index::Fields;
+
+/// Weights of the ways a slot can match. An exact form beats a folded one,
+/// which beats a stem; a typo counts least.
+const EXACT: f32 = 3.0;
+const FOLDED: f32 = 2.0;
+const STEM: f32 = 1.0;
+const KEY_PHRASE: f32 = 1.5;
+const PLACE: f32 = 2.0;
+const FUZZY: f32 = 0.5;
+const SYNONYM: f32 = 2.0;
+/// Bonus for a measure with every slot, and for one with them as a phrase.
+const ALL_WORDS: f32 = 1.0;
+const PHRASE: f32 = 3.0;
+const PHRASE_SLOP: u32 = 2;
+/// Typos are looked for in words at least this long (folded letters): a
+/// shorter word one edit away is usually another word.
+pub const FUZZY_MIN_CHARS: usize = 5;
+
+/// Czech function words: they take part in phrases, but a measure does not
+/// match because it contains "pro" or "a".
+const STOPWORDS: &[&str] = &[
+    "a", "aby", "ale", "ani", "asi", "az", "by", "byl", "byla", "byly", "bylo", "co", "do", "dle",
+    "i", "jak", "je", "jeho", "jej", "jeji", "jejich", "jen", "jiz", "jsou", "k", "kde", "ke",
+    "ktera", "ktere", "kteri", "ktery", "mezi", "na", "nad", "nebo", "o", "od", "po", "pod", "pro",
+    "pri", "s", "se", "si", "ta", "tak", "ten", "to", "tzv", "u", "v", "ve", "z", "za", "ze",
+];
+
+pub fn is_stopword(folded: &str) -> bool {
+    STOPWORDS.contains(&folded)
+}
+
+/// One query word in its three analysed forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub exact: String,
+    pub folded: String,
+    pub stem: String,
+}
+
+impl Slot {
+    fn is_stopword(&self) -> bool {
+        is_stopword(&self.folded)
+    }
+}
+
+/// The slots of a piece of text, in order.
+pub fn slots(text: &str) -> Vec<Slot> {
+    let exact = analysis::analyze(analysis::CS_EXACT, text);
+    let folded = analysis::analyze(analysis::CS_FOLDED, text);
+    let stem = analysis::analyze(analysis::CS_STEM, text);
+    exact
+        .into_iter()
+        .zip(folded)
+        .zip(stem)
+        .map(|(((exact, ..), (folded, ..)), (stem, ..))| Slot {
+            exact,
+            folded,
+            stem,
+        })
+        .collect()
+}
+
+/// What the highlighter needs to know of a query: the forms that count as a
+/// match.
+#[derive(Debug, Clone, Default)]
+pub struct MatchForms {
+    pub exact: BTreeSet<String>,
+    pub folded: BTreeSet<String>,
+    pub stems: BTreeSet<String>,
+    /// Folded words and stems whose one-edit neighbours also match.
+    pub fuzzy_folded: BTreeSet<String>,
+    pub fuzzy_stems: BTreeSet<String>,
+}
+
+impl MatchForms {
+    fn add(&mut self, slot: &Slot, fuzzy: bool) {
+        if slot.is_stopword() {
+            return;
+        }
+        self.exact.insert(slot.exact.clone());
+        self.folded.insert(slot.folded.clone());
+        self.stems.insert(slot.stem.clone());
+        if fuzzy && slot.folded.chars().count() >= FUZZY_MIN_CHARS {
+            self.fuzzy_folded.insert(slot.folded.clone());
+            if slot.stem.chars().count() >= FUZZY_MIN_CHARS - 1 {
+                self.fuzzy_stems.insert(slot.stem.clone());
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.folded.is_empty()
+    }
+}
+
+/// A query ready to run.
+pub struct Plan {
+    pub query: Box<dyn Query>,
+    /// False when nothing is searched for (an empty query): measures are
+    /// then listed in order, not ranked.
+    pub scored: bool,
+    pub forms: MatchForms,
+}
+
+pub fn plan(user: &UserQuery, fields: &Fields, synonyms: &Synonyms) -> Plan {
+    let mut forms = MatchForms::default();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+
+    // Quoted phrases are required.
+    for part in user.wanted().filter(|p| p.phrase) {
+        let slots = slots(&part.text);
+        if let Some(query) = phrase_query(fields, &slots, 0) {
+            for slot in &slots {
+                forms.add(slot, false);
+            }
+            clauses.push((Occur::Must, query));
+        }
+    }
+
+    let words: Vec<Slot> = user
+        .wanted()
+        .filter(|p| !p.phrase)
+        .flat_map(|p| slots(&p.text))
+        .collect();
+    if let Some(query) = words_query(fields, &words, synonyms, &mut forms) {
+        let occur = if clauses.is_empty() {
+            Occur::Must
+        } else {
+            Occur::Should
+        };
+        clauses.push((occur, query));
+    }
+
+    let scored = !clauses.is_empty();
+    if !scored {
+        clauses.push((Occur::Must, Box::new(AllQuery)));
+    }
+    for part in user.excluded() {
+        let slots = slots(&part.text);
+        let query = if slots.len() == 1 {
+            Some(slot_query(fields, &slots[0], false))
+        } else {
+            phrase_query(fields, &slots, 0)
+        };
+        if let Some(query) = query {
+            clauses.push((Occur::MustNot, query));
+        }
+    }
+    Plan {
+        query: Box::new(BooleanQuery::new(clauses)),
+        scored,
+        forms,
+    }
+}
+
+/// The free words of a query: any slot matches, with bonuses for all of
+/// them and for a phrase. `None` when there is no word to search.
+fn words_query(
+    fields: &Fields,
+    words: &[Slot],
+    synonyms: &Synonyms,
+    forms: &mut MatchForms,
+) -> Option<Box<dyn Query>> {
+    // Stopwords count only when the query has nothing else.
+    let all_stop = words.iter().all(Slot::is_stopword);
+    let content: Vec<&Slot> = words
+        .iter()
+        .filter(|s| all_stop || !s.is_stopword())
+        .collect();
+    if content.is_empty() {
+        return None;
+    }
+    let folded: Vec<&str> = words.iter().map(|s| s.folded.as_str()).collect();
+    let spans = synonyms.spans(&folded);
+
+    // Units: one per content slot, except that the slots a synonym covers
+    // form one unit with the synonym's phrases as alternatives.
+    let mut units: Vec<Box<dyn Query>> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if let Some(span) = spans.iter().find(|s| s.start == i) {
+            let covered = &words[span.start..span.start + span.len];
+            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+            let originals: Vec<Box<dyn Query>> = covered
+                .iter()
+                .filter(|s| !s.is_stopword())
+                .map(|s| {
+                    forms.add(s, true);
+                    slot_query(fields, s, true)
+                })
+                .collect();
+            if !originals.is_empty() {
+                alternatives.push(Box::new(BooleanQuery::intersection(originals)));
+            }
+            for alternative in &span.alternatives {
+                let slots = slots(&alternative.join(" "));
+                for slot in &slots {
+                    forms.add(slot, false);
+                }
+                let query = match slots.as_slice() {
+                    [one] => Some(slot_query(fields, one, false)),
+                    _ => phrase_query(fields, &slots, 1),
+                };
+                if let Some(query) = query {
+                    alternatives.push(Box::new(BoostQuery::new(query, SYNONYM)));
+                }
+            }
+            units.push(Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                alternatives,
+                0.1,
+            )));
+            i += span.len;
+            continue;
+        }
+        let slot = &words[i];
+        if all_stop || !slot.is_stopword() {
+            forms.add(slot, true);
+            if all_stop {
+                forms.exact.insert(slot.exact.clone());
+                forms.folded.insert(slot.folded.clone());
+                forms.stems.insert(slot.stem.clone());
+            }
+            units.push(slot_query(fields, slot, true));
+        }
+        i += 1;
+    }
+
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if units.len() > 1 {
+        let all: Vec<Box<dyn Query>> = units.iter().map(|u| u.box_clone()).collect();
+        clauses.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(
+                Box::new(BooleanQuery::intersection(all)),
+                ALL_WORDS,
+            )),
+        ));
+    }
+    if words.len() > 1
+        && let Some(phrase) = phrase_query(fields, words, PHRASE_SLOP)
+    {
+        clauses.push((Occur::Should, Box::new(BoostQuery::new(phrase, PHRASE))));
+    }
+    let any: Vec<(Occur, Box<dyn Query>)> = units.into_iter().map(|u| (Occur::Should, u)).collect();
+    clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+    Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+fn term(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(query, boost))
+}
+
+/// The best of the ways one word can match.
+fn slot_query(fields: &Fields, slot: &Slot, fuzzy: bool) -> Box<dyn Query> {
+    let mut ways = vec![
+        boosted(term(fields.text_exact, &slot.exact), EXACT),
+        boosted(term(fields.text_folded, &slot.folded), FOLDED),
+        boosted(term(fields.text_stem, &slot.stem), STEM),
+        boosted(term(fields.phrases_stem, &slot.stem), KEY_PHRASE),
+        boosted(term(fields.places_folded, &slot.folded), PLACE),
+        boosted(term(fields.places_stem, &slot.stem), PLACE * 0.6),
+    ];
+    if fuzzy && slot.folded.chars().count() >= FUZZY_MIN_CHARS {
+        let folded = Term::from_field_text(fields.text_folded, &slot.folded);
+        ways.push(boosted(
+            Box::new(FuzzyTermQuery::new(folded, 1, true)),
+            FUZZY,
+        ));
+        if slot.stem.chars().count() >= FUZZY_MIN_CHARS - 1 {
+            let stem = Term::from_field_text(fields.text_stem, &slot.stem);
+            ways.push(boosted(
+                Box::new(FuzzyTermQuery::new(stem, 1, true)),
+                FUZZY * 0.8,
+            ));
+        }
+    }
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(ways, 0.1))
+}
+
+/// The slots as a phrase on the stemmed text (any case of each word),
+/// with `slop` words allowed between them. A single word is a term query;
+/// no word, no query.
+fn phrase_query(fields: &Fields, slots: &[Slot], slop: u32) -> Option<Box<dyn Query>> {
+    match slots {
+        [] => None,
+        [one] => Some(term(fields.text_stem, &one.stem)),
+        _ => {
+            let terms = slots
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i, Term::from_field_text(fields.text_stem, &s.stem)))
+                .collect();
+            Some(Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop)))
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The query syntax people type, parsed without ever failing.
+//!
+//! Only two things are syntax: `"…"` (or Czech „…“) marks a phrase, and a
+//! leading `-` excludes a word or phrase. Everything else is text: `:`,
+//! `(`, `*`, `~`, `AND`, a lone quote. The analysis chain later drops what is
+//! not a word, so no input can be a syntax error.
+
+/// One part of a query: a word or a phrase, wanted or excluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub text: String,
+    /// Written in quotes: the words must stand together, in order.
+    pub phrase: bool,
+    /// Written with a leading `-`: measures containing it are removed.
+    pub excluded: bool,
+}
+
+/// A parsed query: its parts in the order typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserQuery {
+    pub parts: Vec<Part>,
+}
+
+fn is_quote(c: char) -> bool {
+    matches!(c, '"' | '„' | '“' | '”')
+}
+
+impl UserQuery {
+    pub fn parse(input: &str) -> Self {
+        let chars: Vec<char> = input.chars().collect();
+        // An odd number of quotes: the last one opens nothing and is text.
+        let quotes: Vec<usize> = (0..chars.len()).filter(|&i| is_quote(chars[i])).collect();
+        let lone_quote = (quotes.len() % 2 == 1).then(|| *quotes.last().unwrap());
+
+        let mut parts = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i].is_whitespace() || Some(i) == lone_quote {
+                i += 1;
+                continue;
+            }
+            let excluded = chars[i] == '-'
+                && chars
+                    .get(i + 1)
+                    .is_some_and(|&c| !c.is_whitespace() && c != '-');
+            if excluded {
+                i += 1;
+            }
+            let (text, phrase, next) = if is_quote(chars[i]) && Some(i) != lone_quote {
+                let end = (i + 1..chars.len())
+                    .find(|&j| is_quote(chars[j]))
+                    .unwrap_or(chars.len());
+                (chars[i + 1..end].iter().collect::<String>(), true, end + 1)
+            } else {
+                let end = (i..chars.len())
+                    .find(|&j| {
+                        chars[j].is_whitespace() || (is_quote(chars[j]) && Some(j) != lone_quote)
+                    })
+                    .unwrap_or(chars.len());
+                (chars[i..end].iter().collect::<String>(), false, end)
+            };
+            let text = text.trim().to_owned();
+            if !text.is_empty() {
+                parts.push(Part {
+                    text,
+                    phrase,
+                    excluded,
+                });
+            }
+            i = next;
+        }
+        UserQuery { parts }
+    }
+
+    /// The parts that are searched for (not excluded).
+    pub fn wanted(&self) -> impl Iterator<Item = &Part> {
+        self.parts.iter().filter(|p| !p.excluded)
+    }
+
+    pub fn excluded(&self) -> impl Iterator<Item = &Part> {
+        self.parts.iter().filter(|p| p.excluded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(input: &str) -> Vec<(String, bool, bool)> {
+        UserQuery::parse(input)
+            .parts
+            .into_iter()
+            .map(|p| (p.text, p.phrase, p.excluded))
+            .collect()
+    }
+
+    fn word(t: &str) -> (String, bool, bool) {
+        (t.to_owned(), false, false)
+    }
+
+    #[test]
+    fn words_phrases_and_exclusions() {
+        assert_eq!(
+            parts(r#"bydlení "prostupné bydlení" -tréninkové"#),
+            [
+                word("bydlení"),
+                ("prostupné bydlení".into(), true, false),
+                ("tréninkové".into(), false, true),
+            ]
+        );
+        assert_eq!(
+            parts("-„terénní práce“"),
+            [("terénní práce".into(), true, true)]
+        );
+    }
+
+    #[test]
+    fn anything_else_is_text() {
+        assert_eq!(
+            parts("text:bydlení AND (x*)"),
+            [word("text:bydlení"), word("AND"), word("(x*)")]
+        );
+        assert_eq!(
+            parts(r#"prostupné "bydlení"#),
+            [word("prostupné"), word("bydlení")]
+        );
+        assert_eq!(
+            parts("sociálně-právní - -- ~"),
+            [word("sociálně-právní"), word("-"), word("--"), word("~")]
+        );
+        assert_eq!(parts(r#""""#), []);
+        assert_eq!(parts("   "), []);
+    }
+}
