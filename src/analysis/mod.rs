@@ -141,6 +141,14 @@ pub fn register(manager: &TokenizerManager) {
     }
 }
 
+/// Registers every analyzer of [`NAMES`], with [`CS_STEM`] stemming by
+/// `stemmer`: how the retrieval evaluation compares stemmers on the same
+/// queries and the same code path.
+pub fn register_with(manager: &TokenizerManager, stemmer: StemmerKind) {
+    register(manager);
+    manager.register(CS_STEM, stem_analyzer(stemmer));
+}
+
 /// Registers every analyzer of [`NAMES`] on the index, which must happen
 /// each time an index is created or opened, before indexing or searching.
 pub fn register_on(index: &Index) {

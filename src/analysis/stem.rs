@@ -104,6 +104,10 @@ impl StemmerKind {
         }
     }
 
+    pub fn from_name(name: &str) -> Option<StemmerKind> {
+        StemmerKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// The index key of one word, as the chain of this kind computes it:
     /// what a word becomes in the index, whatever its case and accents.
     pub fn key(self, word: &str) -> String {

@@ -17,7 +17,8 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, TantivyDocument};
 
-use crate::analysis::{self, Synonyms};
+use crate::analysis::{self, StemmerKind, Synonyms};
+use crate::ingest::text::fold;
 use crate::ingest::{self, Corpus, Measure, Problems};
 pub use schema::Fields;
 
@@ -83,6 +84,13 @@ pub struct Meta {
     pub data_fingerprint: String,
     pub categories: Vec<Label>,
     pub regions: Vec<Label>,
+    /// The stemmer of the `text_stem` field (see [`StemmerKind::name`]).
+    #[serde(default = "default_stemmer")]
+    pub stemmer: String,
+}
+
+fn default_stemmer() -> String {
+    StemmerKind::FoldedLight.name().to_owned()
 }
 
 /// An opened generation: the tantivy index, its fields and its metadata.
@@ -115,13 +123,15 @@ pub fn build_from_data(data_dir: &Path, root: &Path) -> Result<Generation, Build
     };
     let synonyms = Synonyms::parse(&synonyms_text, Path::new(SYNONYMS_FILE));
     match (imported, synonyms) {
-        (Ok(corpus), Ok(synonyms)) => Ok(build(
-            &corpus,
-            &synonyms,
-            &synonyms_text,
-            &fingerprint,
-            root,
-        )?),
+        (Ok(corpus), Ok(synonyms)) => {
+            let source = Source {
+                corpus: &corpus,
+                synonyms: &synonyms,
+                synonyms_text: &synonyms_text,
+                data_fingerprint: &fingerprint,
+            };
+            Ok(build(&source, StemmerKind::FoldedLight, root)?)
+        }
         (imported, synonyms) => {
             let mut problems = Problems::default();
             problems.extend(imported.err().unwrap_or_default());
@@ -131,15 +141,25 @@ pub fn build_from_data(data_dir: &Path, root: &Path) -> Result<Generation, Build
     }
 }
 
-/// Builds a new generation from `corpus` under `root` and makes it current.
-/// Returns it opened. Older generations but the previous one are removed.
-pub fn build(
-    corpus: &Corpus,
-    synonyms: &Synonyms,
-    synonyms_text: &str,
-    data_fingerprint: &str,
-    root: &Path,
-) -> Result<Generation, IndexError> {
+/// What a generation is built from.
+pub struct Source<'a> {
+    pub corpus: &'a Corpus,
+    pub synonyms: &'a Synonyms,
+    /// The synonym file as written, copied into the generation.
+    pub synonyms_text: &'a str,
+    pub data_fingerprint: &'a str,
+}
+
+/// Builds a new generation from `source` under `root`, its stemmed field
+/// stemmed by `stemmer`, and makes it current. Returns it opened. Older
+/// generations but the previous one are removed.
+pub fn build(source: &Source, stemmer: StemmerKind, root: &Path) -> Result<Generation, IndexError> {
+    let Source {
+        corpus,
+        synonyms,
+        synonyms_text,
+        data_fingerprint,
+    } = *source;
     std::fs::create_dir_all(root).map_err(io(root))?;
     let generation = next_generation_number(root)?;
     let path = root.join(generation_name(generation));
@@ -149,7 +169,7 @@ pub fn build(
     std::fs::create_dir_all(&path).map_err(io(&path))?;
     let (schema, fields) = schema::build();
     let index = Index::create_in_dir(&path, schema)?;
-    analysis::register(index.tokenizers());
+    analysis::register_with(index.tokenizers(), stemmer);
     write_documents(&index, &fields, &corpus.measures)?;
     let meta = Meta {
         generation,
@@ -174,6 +194,7 @@ pub fn build(
                 label: r.label.clone(),
             })
             .collect(),
+        stemmer: stemmer.name().to_owned(),
     };
     write_atomically(&path.join(SYNONYMS), synonyms_text.as_bytes())?;
     // The metadata is written last: a generation without it is incomplete.
@@ -208,7 +229,15 @@ fn write_documents(index: &Index, fields: &Fields, measures: &[Measure]) -> Resu
 fn listing_order(measures: &[Measure]) -> Vec<u64> {
     let mut sorted: Vec<usize> = (0..measures.len()).collect();
     sorted.sort_by(|&a, &b| {
-        let key = |m: &Measure| (m.period.clone(), m.towns.first().cloned(), m.id.clone());
+        // Folded, so that "Bílina" sorts before "Bruntál" as Czech readers
+        // expect, not after it as the bytes of "í" would have it.
+        let key = |m: &Measure| {
+            (
+                m.period.clone(),
+                m.towns.first().map(|t| fold(t)),
+                m.id.clone(),
+            )
+        };
         key(&measures[a]).cmp(&key(&measures[b]))
     });
     let mut rank = vec![0; measures.len()];
@@ -278,7 +307,11 @@ fn open_generation(path: &Path) -> Result<Generation, IndexError> {
             message: problems.to_string(),
         })?;
     let index = Index::open_in_dir(path)?;
-    analysis::register(index.tokenizers());
+    let stemmer = StemmerKind::from_name(&meta.stemmer).ok_or_else(|| IndexError::Meta {
+        path: meta_path.clone(),
+        message: format!("unknown stemmer {:?}", meta.stemmer),
+    })?;
+    analysis::register_with(index.tokenizers(), stemmer);
     let fields = Fields::from_schema(&index.schema())?;
     Ok(Generation {
         index,

@@ -6,15 +6,14 @@
 //! word is marked when any of its forms is one the query matched; adjacent
 //! marked words share one `<mark>`, so a phrase reads as one.
 
-use super::plan::{FUZZY_MIN_CHARS, MatchForms};
-use crate::analysis;
+use super::plan::{Analyzers, FUZZY_MIN_CHARS, MatchForms};
 
 /// Texts longer than this are cut to a fragment around the first match.
 const FRAGMENT_CHARS: usize = 300;
 
 /// `text` HTML-escaped, with matched words in `<mark>…</mark>`.
-pub fn highlight(text: &str, forms: &MatchForms) -> String {
-    let ranges = merge_adjacent(text, matched_ranges(text, forms));
+pub fn highlight(text: &str, forms: &MatchForms, analyzers: &Analyzers) -> String {
+    let ranges = merge_adjacent(text, matched_ranges(text, forms, analyzers));
     let (start, end) = fragment(text, ranges.first().map(|r| r.0));
     let mut out = String::with_capacity(text.len() + 32);
     if start > 0 {
@@ -36,25 +35,22 @@ pub fn highlight(text: &str, forms: &MatchForms) -> String {
 }
 
 /// Byte ranges of the words of `text` that the query matched.
-fn matched_ranges(text: &str, forms: &MatchForms) -> Vec<(usize, usize)> {
+fn matched_ranges(text: &str, forms: &MatchForms, analyzers: &Analyzers) -> Vec<(usize, usize)> {
     if forms.is_empty() {
         return Vec::new();
     }
-    let exact = analysis::analyze(analysis::CS_EXACT, text);
-    let folded = analysis::analyze(analysis::CS_FOLDED, text);
-    let stem = analysis::analyze(analysis::CS_STEM, text);
-    exact
+    analyzers
+        .words(text)
         .into_iter()
-        .zip(folded)
-        .zip(stem)
-        .filter(|(((exact, _, _), (folded, _, _)), (stem, _, _))| {
-            forms.exact.contains(exact)
-                || forms.folded.contains(folded)
-                || forms.stems.contains(stem)
-                || near(folded, &forms.fuzzy_folded, FUZZY_MIN_CHARS)
-                || near(stem, &forms.fuzzy_stems, FUZZY_MIN_CHARS - 1)
+        .filter(|word| {
+            let w = &word.slot;
+            forms.exact.contains(&w.exact)
+                || forms.folded.contains(&w.folded)
+                || forms.stems.contains(&w.stem)
+                || near(&w.folded, &forms.fuzzy_folded, FUZZY_MIN_CHARS)
+                || near(&w.stem, &forms.fuzzy_stems, FUZZY_MIN_CHARS - 1)
         })
-        .map(|(((_, _, range), _), _)| (range.start, range.end))
+        .map(|word| (word.range.start, word.range.end))
         .collect()
 }
 
@@ -142,11 +138,21 @@ fn escape_into(text: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::plan::slots;
+
+    fn analyzers() -> Analyzers {
+        let (schema, _) = crate::index::schema::build();
+        let index = tantivy::Index::create_in_ram(schema);
+        crate::analysis::register(index.tokenizers());
+        Analyzers::of(&index)
+    }
+
+    fn highlight(text: &str, forms: &MatchForms) -> String {
+        super::highlight(text, forms, &analyzers())
+    }
 
     fn forms(query: &str) -> MatchForms {
         let mut forms = MatchForms::default();
-        for slot in slots(query) {
+        for slot in analyzers().slots(query) {
             forms.exact.insert(slot.exact.clone());
             forms.folded.insert(slot.folded.clone());
             forms.stems.insert(slot.stem.clone());

@@ -163,6 +163,7 @@ pub struct Searcher {
     folded_values: [HashMap<String, Vec<usize>>; 4],
     labels: HashMap<(Facet, String), String>,
     suggester: Suggester,
+    analyzers: plan::Analyzers,
 }
 
 impl Searcher {
@@ -195,6 +196,7 @@ impl Searcher {
         let records = stored_records(&searcher, &generation)?;
         let suggester = Suggester::build(records.iter().map(|m| m.text.as_str()));
         Ok(Searcher {
+            analyzers: plan::Analyzers::of(&generation.index),
             reader,
             synonyms: generation.synonyms.clone(),
             generation,
@@ -235,6 +237,7 @@ impl Searcher {
             &UserQuery::parse(&request.q),
             &self.generation.fields,
             &self.synonyms,
+            &self.analyzers,
         );
         let collector = FacetedCollector::new(
             self.facets.clone(),
@@ -249,7 +252,7 @@ impl Searcher {
         for ranked in collected.top.iter().skip(request.offset) {
             let measure = self.stored_measure(&searcher, ranked.address)?;
             hits.push(Hit {
-                highlight: highlight::highlight(&measure.text, &plan.forms),
+                highlight: highlight::highlight(&measure.text, &plan.forms, &self.analyzers),
                 id: measure.id,
                 towns: measure.towns,
                 region: measure.region,

@@ -12,6 +12,7 @@
 //! are alternatives of the slots they cover.
 
 use std::collections::BTreeSet;
+use std::ops::Range;
 
 use tantivy::Term;
 use tantivy::query::{
@@ -19,6 +20,7 @@ use tantivy::query::{
     Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
 use super::query::UserQuery;
 use crate::analysis::{self, Synonyms};
@@ -68,21 +70,70 @@ impl Slot {
     }
 }
 
-/// The slots of a piece of text, in order.
-pub fn slots(text: &str) -> Vec<Slot> {
-    let exact = analysis::analyze(analysis::CS_EXACT, text);
-    let folded = analysis::analyze(analysis::CS_FOLDED, text);
-    let stem = analysis::analyze(analysis::CS_STEM, text);
-    exact
-        .into_iter()
-        .zip(folded)
-        .zip(stem)
-        .map(|(((exact, ..), (folded, ..)), (stem, ..))| Slot {
-            exact,
-            folded,
-            stem,
-        })
-        .collect()
+/// The three chains of an index, taken from its tokenizer manager so that
+/// queries are analysed exactly as the index was.
+#[derive(Clone)]
+pub struct Analyzers {
+    exact: TextAnalyzer,
+    folded: TextAnalyzer,
+    stem: TextAnalyzer,
+}
+
+/// A word of a text in its three forms, and where it stands in the text.
+pub struct Word {
+    pub slot: Slot,
+    pub range: Range<usize>,
+}
+
+impl Analyzers {
+    pub fn of(index: &tantivy::Index) -> Self {
+        let get = |name: &str| {
+            index
+                .tokenizers()
+                .get(name)
+                .unwrap_or_else(|| analysis::analyzer(name).expect("a chain of analysis::NAMES"))
+        };
+        Analyzers {
+            exact: get(analysis::CS_EXACT),
+            folded: get(analysis::CS_FOLDED),
+            stem: get(analysis::CS_STEM),
+        }
+    }
+
+    /// The words of `text` in their three forms, in order.
+    pub fn words(&self, text: &str) -> Vec<Word> {
+        let exact = run(&self.exact, text);
+        let folded = run(&self.folded, text);
+        let stem = run(&self.stem, text);
+        exact
+            .into_iter()
+            .zip(folded)
+            .zip(stem)
+            .map(|(((exact, range), (folded, _)), (stem, _))| Word {
+                slot: Slot {
+                    exact,
+                    folded,
+                    stem,
+                },
+                range,
+            })
+            .collect()
+    }
+
+    /// The slots of a piece of text, in order.
+    pub fn slots(&self, text: &str) -> Vec<Slot> {
+        self.words(text).into_iter().map(|w| w.slot).collect()
+    }
+}
+
+fn run(analyzer: &TextAnalyzer, text: &str) -> Vec<(String, Range<usize>)> {
+    let mut analyzer = analyzer.clone();
+    let mut stream = analyzer.token_stream(text);
+    let mut tokens = Vec::new();
+    while let Some(token) = stream.next() {
+        tokens.push((token.text.clone(), token.offset_from..token.offset_to));
+    }
+    tokens
 }
 
 /// What the highlighter needs to know of a query: the forms that count as a
@@ -127,13 +178,13 @@ pub struct Plan {
     pub forms: MatchForms,
 }
 
-pub fn plan(user: &UserQuery, fields: &Fields, synonyms: &Synonyms) -> Plan {
+pub fn plan(user: &UserQuery, fields: &Fields, synonyms: &Synonyms, analyzers: &Analyzers) -> Plan {
     let mut forms = MatchForms::default();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
 
     // Quoted phrases are required.
     for part in user.wanted().filter(|p| p.phrase) {
-        let slots = slots(&part.text);
+        let slots = analyzers.slots(&part.text);
         if let Some(query) = phrase_query(fields, &slots, 0) {
             for slot in &slots {
                 forms.add(slot, false);
@@ -145,9 +196,9 @@ pub fn plan(user: &UserQuery, fields: &Fields, synonyms: &Synonyms) -> Plan {
     let words: Vec<Slot> = user
         .wanted()
         .filter(|p| !p.phrase)
-        .flat_map(|p| slots(&p.text))
+        .flat_map(|p| analyzers.slots(&p.text))
         .collect();
-    if let Some(query) = words_query(fields, &words, synonyms, &mut forms) {
+    if let Some(query) = words_query(fields, &words, synonyms, analyzers, &mut forms) {
         let occur = if clauses.is_empty() {
             Occur::Must
         } else {
@@ -161,7 +212,7 @@ pub fn plan(user: &UserQuery, fields: &Fields, synonyms: &Synonyms) -> Plan {
         clauses.push((Occur::Must, Box::new(AllQuery)));
     }
     for part in user.excluded() {
-        let slots = slots(&part.text);
+        let slots = analyzers.slots(&part.text);
         let query = if slots.len() == 1 {
             Some(slot_query(fields, &slots[0], false))
         } else {
@@ -184,6 +235,7 @@ fn words_query(
     fields: &Fields,
     words: &[Slot],
     synonyms: &Synonyms,
+    analyzers: &Analyzers,
     forms: &mut MatchForms,
 ) -> Option<Box<dyn Query>> {
     // Stopwords count only when the query has nothing else.
@@ -218,7 +270,7 @@ fn words_query(
                 alternatives.push(Box::new(BooleanQuery::intersection(originals)));
             }
             for alternative in &span.alternatives {
-                let slots = slots(&alternative.join(" "));
+                let slots = analyzers.slots(&alternative.join(" "));
                 for slot in &slots {
                     forms.add(slot, false);
                 }
