@@ -31,6 +31,7 @@
 //! a text ([`lang`]) is Czech unless detected reliably otherwise; foreign
 //! text gets the stemmer of its language from [`analyzer_for`].
 
+pub mod derive;
 pub mod fold;
 pub mod lang;
 pub mod rewrite;
@@ -45,6 +46,7 @@ use tantivy::tokenizer::{
     RemoveLongFilter, TextAnalyzer, TextAnalyzerBuilder, TokenStream, Tokenizer, TokenizerManager,
 };
 
+pub use derive::DerivedRoot;
 pub use fold::{FoldFilter, LowerFilter};
 pub use lang::{ForeignStemmer, Lang, detect_language};
 pub use stem::{FoldedLightStemmer, LuceneLightStemmer, SnowballCzechStemmer, StemmerKind};
@@ -62,11 +64,16 @@ pub const CS_STEM_LUCENE: &str = "cs_stem_lucene";
 /// Snowball's Czech stemmer on accented text, then folded (measurement).
 pub const CS_STEM_SNOWBALL: &str = "cs_stem_snowball";
 
+/// Tokenize, fold, stem, then reduce to the derivational root
+/// ([`DerivedRoot`]): "škola", "školní" and "školství" meet.
+pub const CS_ROOT: &str = "cs_root";
+
 /// Every analyzer name [`register`] defines.
-pub const NAMES: [&str; 5] = [
+pub const NAMES: [&str; 6] = [
     CS_EXACT,
     CS_FOLDED,
     CS_STEM,
+    CS_ROOT,
     CS_STEM_LUCENE,
     CS_STEM_SNOWBALL,
 ];
@@ -110,6 +117,7 @@ pub fn analyzer(name: &str) -> Option<TextAnalyzer> {
         CS_EXACT => Some(tokenizer().filter(LowerFilter).build()),
         CS_FOLDED => Some(stem_analyzer(StemmerKind::None)),
         CS_STEM => Some(stem_analyzer(StemmerKind::FoldedLight)),
+        CS_ROOT => Some(tokenizer().filter(FoldFilter).filter(DerivedRoot).build()),
         CS_STEM_LUCENE => Some(stem_analyzer(StemmerKind::LuceneLight)),
         CS_STEM_SNOWBALL => Some(stem_analyzer(StemmerKind::Snowball)),
         _ => None,

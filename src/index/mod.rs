@@ -254,7 +254,12 @@ fn document(fields: &Fields, m: &Measure, order: u64) -> TantivyDocument {
         fields.record,
         serde_json::to_string(m).expect("records serialise"),
     );
-    for field in [fields.text_exact, fields.text_folded, fields.text_stem] {
+    for field in [
+        fields.text_exact,
+        fields.text_folded,
+        fields.text_stem,
+        fields.text_root,
+    ] {
         doc.add_text(field, &m.text);
     }
     for phrase in &m.key_phrases {

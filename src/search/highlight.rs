@@ -6,7 +6,7 @@
 //! word is marked when any of its forms is one the query matched; adjacent
 //! marked words share one `<mark>`, so a phrase reads as one.
 
-use super::plan::{Analyzers, FUZZY_MIN_CHARS, MatchForms};
+use super::plan::{Analyzers, MatchForms};
 
 /// Texts longer than this are cut to a fragment around the first match.
 const FRAGMENT_CHARS: usize = 300;
@@ -47,36 +47,10 @@ fn matched_ranges(text: &str, forms: &MatchForms, analyzers: &Analyzers) -> Vec<
             forms.exact.contains(&w.exact)
                 || forms.folded.contains(&w.folded)
                 || forms.stems.contains(&w.stem)
-                || near(&w.folded, &forms.fuzzy_folded, FUZZY_MIN_CHARS)
-                || near(&w.stem, &forms.fuzzy_stems, FUZZY_MIN_CHARS - 1)
+                || forms.roots.contains(&w.root)
         })
         .map(|word| (word.range.start, word.range.end))
         .collect()
-}
-
-fn near(word: &str, targets: &std::collections::BTreeSet<String>, min_chars: usize) -> bool {
-    word.chars().count() >= min_chars && targets.iter().any(|t| within_one_edit(word, t))
-}
-
-/// Whether `a` becomes `b` by at most one insertion, deletion, substitution
-/// or swap of neighbouring letters: the typos the search forgives.
-pub fn within_one_edit(a: &str, b: &str) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > 1 {
-        return false;
-    }
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let (ra, rb) = (&a[prefix..], &b[prefix..]);
-    match (ra.len(), rb.len()) {
-        (0, 0) => true,
-        (x, y) if x == y => {
-            ra[1..] == rb[1..] // substitution
-                || (x >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..]) // swap
-        }
-        (x, y) if x > y => ra[1..] == *rb, // deletion
-        _ => *ra == rb[1..],               // insertion
-    }
 }
 
 /// Joins ranges separated only by spaces, so "prostupného bydlení" is one
@@ -153,13 +127,7 @@ mod tests {
     fn forms(query: &str) -> MatchForms {
         let mut forms = MatchForms::default();
         for slot in analyzers().slots(query) {
-            forms.exact.insert(slot.exact.clone());
-            forms.folded.insert(slot.folded.clone());
-            forms.stems.insert(slot.stem.clone());
-            if slot.folded.chars().count() >= FUZZY_MIN_CHARS {
-                forms.fuzzy_folded.insert(slot.folded);
-                forms.fuzzy_stems.insert(slot.stem);
-            }
+            forms.add(&slot);
         }
         forms
     }
@@ -174,21 +142,13 @@ mod tests {
     }
 
     #[test]
-    fn marks_typos_and_escapes_html() {
+    fn marks_roots_and_escapes_html() {
+        let mut forms = forms("prevence");
+        forms.roots.insert("kriminalit".into());
         assert_eq!(
-            highlight("asistentů prevence kriminality <b>", &forms("kriminaity")),
-            "asistentů prevence <mark>kriminality</mark> &lt;b&gt;"
+            highlight("asistentů <prevence> kriminality & <b>", &forms),
+            "asistentů &lt;<mark>prevence</mark>&gt; <mark>kriminality</mark> &amp; &lt;b&gt;"
         );
-    }
-
-    #[test]
-    fn one_edit() {
-        assert!(within_one_edit("kriminality", "kriminaity"));
-        assert!(within_one_edit("psychologove", "psycholgove"));
-        assert!(within_one_edit("bydleni", "bydelni"));
-        assert!(within_one_edit("bydleni", "bydlenu"));
-        assert!(!within_one_edit("bydleni", "bdyelni"));
-        assert!(!within_one_edit("skola", "skolami"));
     }
 
     #[test]

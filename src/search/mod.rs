@@ -11,6 +11,7 @@ pub mod live;
 pub mod plan;
 pub mod query;
 pub mod suggest;
+pub mod typo;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -164,6 +165,7 @@ pub struct Searcher {
     labels: HashMap<(Facet, String), String>,
     suggester: Suggester,
     analyzers: plan::Analyzers,
+    vocabularies: plan::Vocabularies,
 }
 
 impl Searcher {
@@ -195,7 +197,12 @@ impl Searcher {
         }
         let records = stored_records(&searcher, &generation)?;
         let suggester = Suggester::build(records.iter().map(|m| m.text.as_str()));
+        let vocabularies = plan::Vocabularies {
+            folded: typo::Vocabulary::load(&searcher, generation.fields.text_folded)?,
+            stems: typo::Vocabulary::load(&searcher, generation.fields.text_stem)?,
+        };
         Ok(Searcher {
+            vocabularies,
             analyzers: plan::Analyzers::of(&generation.index),
             reader,
             synonyms: generation.synonyms.clone(),
@@ -235,9 +242,12 @@ impl Searcher {
         let selected = self.selected(&request.filters)?;
         let plan = plan::plan(
             &UserQuery::parse(&request.q),
-            &self.generation.fields,
-            &self.synonyms,
-            &self.analyzers,
+            &plan::Context {
+                fields: &self.generation.fields,
+                synonyms: &self.synonyms,
+                analyzers: &self.analyzers,
+                vocabularies: &self.vocabularies,
+            },
         );
         let collector = FacetedCollector::new(
             self.facets.clone(),

@@ -16,13 +16,13 @@ use std::ops::Range;
 
 use tantivy::Term;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery,
-    Query, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
 use super::query::UserQuery;
+use super::typo::Vocabulary;
 use crate::analysis::{self, Synonyms};
 use crate::index::Fields;
 
@@ -33,13 +33,16 @@ const FOLDED: f32 = 2.0;
 const STEM: f32 = 1.0;
 const KEY_PHRASE: f32 = 1.5;
 const PLACE: f32 = 2.0;
-const FUZZY: f32 = 0.5;
-const SYNONYM: f32 = 2.0;
+/// A corrected typo weighs this share of the word it was corrected to.
+const TYPO: f32 = 0.6;
+/// A shared derivational root ("škola" for "školství") counts least of all.
+const ROOT: f32 = 0.3;
+const SYNONYM: f32 = 0.8;
 /// Bonus for a measure with every slot, and for one with them as a phrase.
 const ALL_WORDS: f32 = 1.0;
 const PHRASE: f32 = 3.0;
 const PHRASE_SLOP: u32 = 2;
-/// Typos are looked for in words at least this long (folded letters): a
+/// Typos are corrected in words at least this long (folded letters): a
 /// shorter word one edit away is usually another word.
 pub const FUZZY_MIN_CHARS: usize = 5;
 
@@ -56,12 +59,14 @@ pub fn is_stopword(folded: &str) -> bool {
     STOPWORDS.contains(&folded)
 }
 
-/// One query word in its three analysed forms.
+/// One query word in its analysed forms: exact (lowercase), folded,
+/// stemmed and reduced to its derivational root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slot {
     pub exact: String,
     pub folded: String,
     pub stem: String,
+    pub root: String,
 }
 
 impl Slot {
@@ -70,16 +75,17 @@ impl Slot {
     }
 }
 
-/// The three chains of an index, taken from its tokenizer manager so that
+/// The four chains of an index, taken from its tokenizer manager so that
 /// queries are analysed exactly as the index was.
 #[derive(Clone)]
 pub struct Analyzers {
     exact: TextAnalyzer,
     folded: TextAnalyzer,
     stem: TextAnalyzer,
+    root: TextAnalyzer,
 }
 
-/// A word of a text in its three forms, and where it stands in the text.
+/// A word of a text in its four forms, and where it stands in the text.
 pub struct Word {
     pub slot: Slot,
     pub range: Range<usize>,
@@ -97,26 +103,32 @@ impl Analyzers {
             exact: get(analysis::CS_EXACT),
             folded: get(analysis::CS_FOLDED),
             stem: get(analysis::CS_STEM),
+            root: get(analysis::CS_ROOT),
         }
     }
 
-    /// The words of `text` in their three forms, in order.
+    /// The words of `text` in their four forms, in order.
     pub fn words(&self, text: &str) -> Vec<Word> {
         let exact = run(&self.exact, text);
         let folded = run(&self.folded, text);
         let stem = run(&self.stem, text);
+        let root = run(&self.root, text);
         exact
             .into_iter()
             .zip(folded)
             .zip(stem)
-            .map(|(((exact, range), (folded, _)), (stem, _))| Word {
-                slot: Slot {
-                    exact,
-                    folded,
-                    stem,
+            .zip(root)
+            .map(
+                |((((exact, range), (folded, _)), (stem, _)), (root, _))| Word {
+                    slot: Slot {
+                        exact,
+                        folded,
+                        stem,
+                        root,
+                    },
+                    range,
                 },
-                range,
-            })
+            )
             .collect()
     }
 
@@ -143,30 +155,37 @@ pub struct MatchForms {
     pub exact: BTreeSet<String>,
     pub folded: BTreeSet<String>,
     pub stems: BTreeSet<String>,
-    /// Folded words and stems whose one-edit neighbours also match.
-    pub fuzzy_folded: BTreeSet<String>,
-    pub fuzzy_stems: BTreeSet<String>,
+    pub roots: BTreeSet<String>,
 }
 
 impl MatchForms {
-    fn add(&mut self, slot: &Slot, fuzzy: bool) {
+    /// Adds the exact, folded and stemmed forms of a query word.
+    pub fn add(&mut self, slot: &Slot) {
         if slot.is_stopword() {
             return;
         }
         self.exact.insert(slot.exact.clone());
         self.folded.insert(slot.folded.clone());
         self.stems.insert(slot.stem.clone());
-        if fuzzy && slot.folded.chars().count() >= FUZZY_MIN_CHARS {
-            self.fuzzy_folded.insert(slot.folded.clone());
-            if slot.stem.chars().count() >= FUZZY_MIN_CHARS - 1 {
-                self.fuzzy_stems.insert(slot.stem.clone());
-            }
-        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.folded.is_empty()
     }
+}
+
+/// The vocabularies typos are corrected against.
+pub struct Vocabularies {
+    pub folded: Vocabulary,
+    pub stems: Vocabulary,
+}
+
+/// What planning a query needs to know of the index.
+pub struct Context<'a> {
+    pub fields: &'a Fields,
+    pub synonyms: &'a Synonyms,
+    pub analyzers: &'a Analyzers,
+    pub vocabularies: &'a Vocabularies,
 }
 
 /// A query ready to run.
@@ -178,16 +197,16 @@ pub struct Plan {
     pub forms: MatchForms,
 }
 
-pub fn plan(user: &UserQuery, fields: &Fields, synonyms: &Synonyms, analyzers: &Analyzers) -> Plan {
+pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
     let mut forms = MatchForms::default();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
 
     // Quoted phrases are required.
     for part in user.wanted().filter(|p| p.phrase) {
-        let slots = analyzers.slots(&part.text);
-        if let Some(query) = phrase_query(fields, &slots, 0) {
+        let slots = cx.analyzers.slots(&part.text);
+        if let Some(query) = phrase_query(cx.fields, &slots, 0) {
             for slot in &slots {
-                forms.add(slot, false);
+                forms.add(slot);
             }
             clauses.push((Occur::Must, query));
         }
@@ -196,9 +215,9 @@ pub fn plan(user: &UserQuery, fields: &Fields, synonyms: &Synonyms, analyzers: &
     let words: Vec<Slot> = user
         .wanted()
         .filter(|p| !p.phrase)
-        .flat_map(|p| analyzers.slots(&p.text))
+        .flat_map(|p| cx.analyzers.slots(&p.text))
         .collect();
-    if let Some(query) = words_query(fields, &words, synonyms, analyzers, &mut forms) {
+    if let Some(query) = words_query(cx, &words, &mut forms) {
         let occur = if clauses.is_empty() {
             Occur::Must
         } else {
@@ -212,11 +231,10 @@ pub fn plan(user: &UserQuery, fields: &Fields, synonyms: &Synonyms, analyzers: &
         clauses.push((Occur::Must, Box::new(AllQuery)));
     }
     for part in user.excluded() {
-        let slots = analyzers.slots(&part.text);
-        let query = if slots.len() == 1 {
-            Some(slot_query(fields, &slots[0], false))
-        } else {
-            phrase_query(fields, &slots, 0)
+        let slots = cx.analyzers.slots(&part.text);
+        let query = match slots.as_slice() {
+            [one] => Some(slot_query(cx, one, false, &mut MatchForms::default())),
+            _ => phrase_query(cx.fields, &slots, 0),
         };
         if let Some(query) = query {
             clauses.push((Occur::MustNot, query));
@@ -231,24 +249,14 @@ pub fn plan(user: &UserQuery, fields: &Fields, synonyms: &Synonyms, analyzers: &
 
 /// The free words of a query: any slot matches, with bonuses for all of
 /// them and for a phrase. `None` when there is no word to search.
-fn words_query(
-    fields: &Fields,
-    words: &[Slot],
-    synonyms: &Synonyms,
-    analyzers: &Analyzers,
-    forms: &mut MatchForms,
-) -> Option<Box<dyn Query>> {
+fn words_query(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<Box<dyn Query>> {
     // Stopwords count only when the query has nothing else.
     let all_stop = words.iter().all(Slot::is_stopword);
-    let content: Vec<&Slot> = words
-        .iter()
-        .filter(|s| all_stop || !s.is_stopword())
-        .collect();
-    if content.is_empty() {
+    if words.is_empty() {
         return None;
     }
     let folded: Vec<&str> = words.iter().map(|s| s.folded.as_str()).collect();
-    let spans = synonyms.spans(&folded);
+    let spans = cx.synonyms.spans(&folded);
 
     // Units: one per content slot, except that the slots a synonym covers
     // form one unit with the synonym's phrases as alternatives.
@@ -256,48 +264,22 @@ fn words_query(
     let mut i = 0;
     while i < words.len() {
         if let Some(span) = spans.iter().find(|s| s.start == i) {
-            let covered = &words[span.start..span.start + span.len];
-            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
-            let originals: Vec<Box<dyn Query>> = covered
-                .iter()
-                .filter(|s| !s.is_stopword())
-                .map(|s| {
-                    forms.add(s, true);
-                    slot_query(fields, s, true)
-                })
-                .collect();
-            if !originals.is_empty() {
-                alternatives.push(Box::new(BooleanQuery::intersection(originals)));
-            }
-            for alternative in &span.alternatives {
-                let slots = analyzers.slots(&alternative.join(" "));
-                for slot in &slots {
-                    forms.add(slot, false);
-                }
-                let query = match slots.as_slice() {
-                    [one] => Some(slot_query(fields, one, false)),
-                    _ => phrase_query(fields, &slots, 1),
-                };
-                if let Some(query) = query {
-                    alternatives.push(Box::new(BoostQuery::new(query, SYNONYM)));
-                }
-            }
-            units.push(Box::new(DisjunctionMaxQuery::with_tie_breaker(
-                alternatives,
-                0.1,
-            )));
+            units.push(synonym_unit(
+                cx,
+                &words[span.start..span.start + span.len],
+                &span.alternatives,
+                forms,
+            ));
             i += span.len;
             continue;
         }
         let slot = &words[i];
         if all_stop || !slot.is_stopword() {
-            forms.add(slot, true);
             if all_stop {
                 forms.exact.insert(slot.exact.clone());
                 forms.folded.insert(slot.folded.clone());
-                forms.stems.insert(slot.stem.clone());
             }
-            units.push(slot_query(fields, slot, true));
+            units.push(slot_query(cx, slot, true, forms));
         }
         i += 1;
     }
@@ -313,14 +295,65 @@ fn words_query(
             )),
         ));
     }
+    // The phrase bonus reads a typo as its correction, so "sociální pdonik"
+    // is rewarded where "sociálního podniku" stands.
+    let corrected: Vec<Slot> = words.iter().map(|w| corrected(cx, w)).collect();
     if words.len() > 1
-        && let Some(phrase) = phrase_query(fields, words, PHRASE_SLOP)
+        && let Some(phrase) = phrase_query(cx.fields, &corrected, PHRASE_SLOP)
     {
         clauses.push((Occur::Should, Box::new(BoostQuery::new(phrase, PHRASE))));
     }
     let any: Vec<(Occur, Box<dyn Query>)> = units.into_iter().map(|u| (Occur::Should, u)).collect();
     clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
     Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// The words a synonym phrase covers, or any other phrase of its group.
+fn synonym_unit(
+    cx: &Context,
+    covered: &[Slot],
+    alternatives: &[Vec<String>],
+    forms: &mut MatchForms,
+) -> Box<dyn Query> {
+    let mut ways: Vec<Box<dyn Query>> = Vec::new();
+    let originals: Vec<Box<dyn Query>> = covered
+        .iter()
+        .filter(|s| !s.is_stopword())
+        .map(|s| slot_query(cx, s, true, forms))
+        .collect();
+    if !originals.is_empty() {
+        ways.push(Box::new(BooleanQuery::intersection(originals)));
+    }
+    for alternative in alternatives {
+        let slots = cx.analyzers.slots(&alternative.join(" "));
+        for slot in &slots {
+            forms.add(slot);
+        }
+        let query = match slots.as_slice() {
+            [one] => Some(slot_query(cx, one, false, &mut MatchForms::default())),
+            _ => phrase_query(cx.fields, &slots, 1),
+        };
+        if let Some(query) = query {
+            ways.push(Box::new(BoostQuery::new(query, SYNONYM)));
+        }
+    }
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(ways, 0.1))
+}
+
+/// `slot` with its stem replaced by the first correction of an unknown
+/// stem, if there is one.
+fn corrected(cx: &Context, slot: &Slot) -> Slot {
+    let mut slot = slot.clone();
+    if let Some(stem) = cx
+        .vocabularies
+        .stems
+        .corrections(&slot.stem, FUZZY_MIN_CHARS - 1)
+        .into_iter()
+        .next()
+    {
+        slot.stem = stem;
+    }
+    slot
 }
 
 fn term(field: Field, text: &str) -> Box<dyn Query> {
@@ -334,8 +367,18 @@ fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(query, boost))
 }
 
-/// The best of the ways one word can match.
-fn slot_query(fields: &Fields, slot: &Slot, fuzzy: bool) -> Box<dyn Query> {
+/// The best of the ways one word can match. With `forgiving`, a word the
+/// index does not know is also matched through its corrections (typos) and
+/// the word's derivational root; the forms it matches through are added
+/// to `forms` for highlighting.
+fn slot_query(
+    cx: &Context,
+    slot: &Slot,
+    forgiving: bool,
+    forms: &mut MatchForms,
+) -> Box<dyn Query> {
+    let fields = cx.fields;
+    forms.add(slot);
     let mut ways = vec![
         boosted(term(fields.text_exact, &slot.exact), EXACT),
         boosted(term(fields.text_folded, &slot.folded), FOLDED),
@@ -344,18 +387,24 @@ fn slot_query(fields: &Fields, slot: &Slot, fuzzy: bool) -> Box<dyn Query> {
         boosted(term(fields.places_folded, &slot.folded), PLACE),
         boosted(term(fields.places_stem, &slot.stem), PLACE * 0.6),
     ];
-    if fuzzy && slot.folded.chars().count() >= FUZZY_MIN_CHARS {
-        let folded = Term::from_field_text(fields.text_folded, &slot.folded);
-        ways.push(boosted(
-            Box::new(FuzzyTermQuery::new(folded, 1, true)),
-            FUZZY,
-        ));
-        if slot.stem.chars().count() >= FUZZY_MIN_CHARS - 1 {
-            let stem = Term::from_field_text(fields.text_stem, &slot.stem);
-            ways.push(boosted(
-                Box::new(FuzzyTermQuery::new(stem, 1, true)),
-                FUZZY * 0.8,
-            ));
+    if forgiving {
+        forms.roots.insert(slot.root.clone());
+        ways.push(boosted(term(fields.text_root, &slot.root), ROOT));
+        for folded in cx
+            .vocabularies
+            .folded
+            .corrections(&slot.folded, FUZZY_MIN_CHARS)
+        {
+            forms.folded.insert(folded.clone());
+            ways.push(boosted(term(fields.text_folded, &folded), FOLDED * TYPO));
+        }
+        for stem in cx
+            .vocabularies
+            .stems
+            .corrections(&slot.stem, FUZZY_MIN_CHARS - 1)
+        {
+            forms.stems.insert(stem.clone());
+            ways.push(boosted(term(fields.text_stem, &stem), STEM * TYPO));
         }
     }
     Box::new(DisjunctionMaxQuery::with_tie_breaker(ways, 0.1))
