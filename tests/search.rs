@@ -1,0 +1,161 @@
+//! Ranking and highlighting of the search stage on the bundled reports.
+
+mod common;
+
+use opatreni::search::{Hit, SearchRequest, Searcher};
+
+fn search(searcher: &Searcher, q: &str) -> Vec<Hit> {
+    let request = SearchRequest {
+        q: q.to_owned(),
+        limit: 20,
+        ..SearchRequest::default()
+    };
+    searcher.search(&request).unwrap().hits
+}
+
+fn ids(hits: &[Hit]) -> Vec<&str> {
+    hits.iter().map(|h| h.id.as_str()).collect()
+}
+
+fn highlight_of<'a>(hits: &'a [Hit], id: &str) -> &'a str {
+    &hits
+        .iter()
+        .find(|h| h.id == id)
+        .unwrap_or_else(|| panic!("{id} not found"))
+        .highlight
+}
+
+#[test]
+fn the_exact_form_ranks_above_a_stemmed_one() {
+    let (s, _dir) = common::bundled_searcher();
+    let hits = search(&s, "školních psychologů");
+    let top = ids(&hits);
+    assert_eq!(
+        top[..2]
+            .iter()
+            .filter(|id| ["2011-2014-kolin-02", "2011-2014-hodonin-02"].contains(id))
+            .count(),
+        2,
+        "{top:?}"
+    );
+    assert_eq!(top[2], "2011-2014-sokolov-02", "{top:?}");
+    let hits = search(&s, "školní psychologové");
+    assert_eq!(ids(&hits)[0], "2011-2014-sokolov-02");
+}
+
+#[test]
+fn the_whole_query_ranks_above_one_of_its_words() {
+    let (s, _dir) = common::bundled_searcher();
+    let hits = search(&s, "prevence kriminality");
+    let with_phrase = hits.iter().take_while(|h| {
+        h.text.contains("prevence kriminality") || h.text.contains("Prevence kriminality")
+    });
+    assert!(with_phrase.count() >= 8, "{:?}", ids(&hits));
+    let first_partial = hits
+        .iter()
+        .position(|h| !h.text.to_lowercase().contains("prevence kriminality"))
+        .unwrap();
+    assert!(hits[first_partial].score < hits[first_partial - 1].score);
+    assert!(
+        hits[first_partial..]
+            .iter()
+            .all(|h| !h.text.to_lowercase().contains("prevence kriminality"))
+    );
+}
+
+#[test]
+fn synonyms_match_and_are_marked_both_ways() {
+    let (s, _dir) = common::bundled_searcher();
+    let hits = search(&s, "OSPOD");
+    assert_eq!(
+        highlight_of(&hits, "2011-2014-hodonin-05"),
+        "navýšení počtu pracovníků <mark>OSPODu</mark> o 4 pracovníky"
+    );
+    let hits = search(&s, "APK");
+    assert_eq!(hits.len(), 5, "{:?}", ids(&hits));
+    assert!(
+        highlight_of(&hits, "2011-2014-kadan-21")
+            .contains("<mark>asistentů prevence kriminality</mark>")
+    );
+    let hits = search(&s, "orgán sociálně-právní ochrany dětí");
+    assert_eq!(ids(&hits)[0], "2011-2014-hodonin-05");
+    let hits = search(&s, "zs");
+    assert!(
+        ids(&hits).contains(&"2011-2014-kolin-03"),
+        "{:?}",
+        ids(&hits)
+    );
+    assert!(highlight_of(&hits, "2011-2014-kolin-03").contains("<mark>ZŠ</mark> Lipanská"));
+}
+
+#[test]
+fn typos_are_corrected_and_marked() {
+    let (s, _dir) = common::bundled_searcher();
+    let hits = search(&s, "psycholgové");
+    assert_eq!(ids(&hits)[0], "2011-2014-sokolov-02");
+    assert!(
+        hits[0].highlight.contains("<mark>psychologové</mark>"),
+        "{}",
+        hits[0].highlight
+    );
+    let hits = search(&s, "prostupne bydelni");
+    assert!(
+        ids(&hits)[..3].contains(&"2011-2014-kadan-07"),
+        "{:?}",
+        ids(&hits)
+    );
+    assert!(highlight_of(&hits, "2011-2014-kadan-07").contains("<mark>prostupného bydlení</mark>"));
+    // A word the index knows is never "corrected" into another.
+    let hits = search(&s, "bydlení");
+    assert!(
+        hits.iter()
+            .all(|h| h.highlight.contains("<mark>bydlení</mark>")
+                || h.highlight.contains("<mark>Bydlení</mark>")
+                || h.text.contains("byd")),
+        "{:?}",
+        ids(&hits)
+    );
+}
+
+#[test]
+fn derived_words_help_without_flooding() {
+    let (s, _dir) = common::bundled_searcher();
+    let hits = search(&s, "poradna");
+    assert_eq!(ids(&hits)[0], "2011-2014-kadan-16");
+    assert!(
+        ids(&hits).contains(&"2011-2014-kadan-22"),
+        "poradenství: {:?}",
+        ids(&hits)
+    );
+    let hits = search(&s, "školství");
+    assert_eq!(ids(&hits)[0], "2010-2013-kutna-hora-03");
+    assert!(hits.len() > 5, "škola, školní, školách share the root");
+    // A root match ranks below every stem match.
+    let hits = search(&s, "podnikání");
+    assert_eq!(
+        ids(&hits)[..2],
+        ["2010-2013-bruntal-04", "2011-2014-sokolov-04"]
+    );
+}
+
+#[test]
+fn without_diacritics_any_case() {
+    let (s, _dir) = common::bundled_searcher();
+    for q in [
+        "nizkoprahove zarizeni pro deti",
+        "NÍZKOPRAHOVÉ ZAŘÍZENÍ PRO DĚTI",
+        "nízkoprahového zařízení",
+    ] {
+        let hits = search(&s, q);
+        assert!(
+            ids(&hits)[..2].contains(&"2011-2014-krupka-02"),
+            "{q}: {:?}",
+            ids(&hits)
+        );
+    }
+    let hits = search(&s, "děti");
+    for id in ["2011-2014-kadan-08", "2011-2014-kadan-11"] {
+        // "dětí", "dětí"
+        assert!(ids(&hits).contains(&id), "{id}: {:?}", ids(&hits));
+    }
+}
