@@ -41,10 +41,12 @@ enum Command {
         #[arg(long, env = "OPATRENI_INDEX", default_value = "index")]
         index: PathBuf,
     },
-    /// Search the index and print the best hits.
+    /// Search the index (built first when missing or stale) and print the best hits.
     Search {
         /// The query, as a person types it.
         query: String,
+        #[arg(long, env = "OPATRENI_DATA", default_value = "data")]
+        data: PathBuf,
         #[arg(long, env = "OPATRENI_INDEX", default_value = "index")]
         index: PathBuf,
         #[arg(long, default_value_t = 10)]
@@ -76,9 +78,10 @@ fn main() -> ExitCode {
         Some(Command::Index { data, index }) => build_index(&data, &index),
         Some(Command::Search {
             query,
+            data,
             index,
             limit,
-        }) => search(&query, &index, limit),
+        }) => search(&query, &data, &index, limit),
         Some(Command::Serve(args)) => serve(args),
         None => serve(cli.serve),
     }
@@ -124,12 +127,9 @@ fn build_index(data: &std::path::Path, index: &std::path::Path) -> ExitCode {
     }
 }
 
-fn search(query: &str, index: &std::path::Path, limit: usize) -> ExitCode {
-    let searcher = opatreni::index::open(index)
-        .map_err(|e| e.to_string())
-        .and_then(|g| opatreni::search::Searcher::open(g).map_err(|e| e.to_string()));
-    let searcher = match searcher {
-        Ok(s) => s,
+fn search(query: &str, data: &std::path::Path, index: &std::path::Path, limit: usize) -> ExitCode {
+    let searcher = match opatreni::search::live::LiveIndex::open_or_build(data, index) {
+        Ok(live) => live.searcher(),
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;
