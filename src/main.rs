@@ -65,6 +65,9 @@ struct ServeArgs {
     /// The index directory (generations and the CURRENT pointer).
     #[arg(long, env = "OPATRENI_INDEX", default_value = "index")]
     index: PathBuf,
+    /// Rebuild the index whenever a file in the data directory changes.
+    #[arg(long, env = "OPATRENI_WATCH")]
+    watch: bool,
     /// Bearer token for POST /admin/reindex; without one the endpoint answers 403.
     #[arg(long, env = "OPATRENI_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
@@ -202,6 +205,14 @@ async fn run_server(args: ServeArgs) -> Result<(), String> {
         index: std::sync::Arc::new(live),
         admin_token: args.admin_token.filter(|t| !t.is_empty()),
     });
+    let _watcher = if args.watch {
+        let watcher =
+            opatreni::search::watch::watch(state.index.clone(), opatreni::search::watch::DEBOUNCE)
+                .map_err(|e| format!("cannot watch {}: {e}", args.data.display()))?;
+        Some(watcher)
+    } else {
+        None
+    };
     let meta = state.index.searcher().meta().clone();
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await

@@ -406,3 +406,20 @@ fn import_command_prints_the_summary() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_override_notices_when_its_measure_moved() {
+    let copy = data_copy();
+    let report = copy.path().join("reports/2011-2014.md");
+    let text = std::fs::read_to_string(&report).unwrap();
+    std::fs::write(
+        &report,
+        text.replace("- změna pravidel přidělování bytů\n", ""),
+    )
+    .unwrap();
+    let problems = ingest::import(copy.path()).unwrap_err().to_string();
+    assert!(
+        problems.contains("the override of 2011-2014-kadan-14 was decided for a measure starting \"posílení ranního dopravní spojení\""),
+        "{problems}"
+    );
+}

@@ -225,6 +225,11 @@ fn build_measures(
                         ),
                     );
                 }
+                if let Some((line, message)) =
+                    taxonomy.override_mismatch(&measure.id, &measure.text)
+                {
+                    problems.push(Path::new(OVERRIDES_FILE), line, message);
+                }
                 first_seen.insert(measure.id.clone(), (file.clone(), measure.source.line));
                 measures.push(measure);
             }

@@ -46,7 +46,23 @@ pub struct Taxonomy {
 #[derive(Debug, Clone)]
 struct Override {
     categories: Vec<String>,
+    /// The beginning of the measure's text, as the person who decided saw
+    /// it: ids are positions, so an override must notice when a bullet
+    /// inserted or removed above its measure moved another one under its id.
+    text: Option<String>,
     line: usize,
+}
+
+/// An override as written: the categories alone, or with the text they
+/// were decided for.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OverrideEntry {
+    Categories(Vec<String>),
+    Checked {
+        categories: Vec<String>,
+        text: String,
+    },
 }
 
 impl Taxonomy {
@@ -82,12 +98,16 @@ impl Taxonomy {
 
     /// Reads the overrides file: `"<measure id>" = ["slug", …]`.
     pub fn parse_overrides(&mut self, file: &Path, source: &str, problems: &mut Problems) {
-        let Some(parsed): Option<BTreeMap<String, Vec<String>>> =
+        let Some(parsed): Option<BTreeMap<String, OverrideEntry>> =
             super::parse_toml(file, source, problems)
         else {
             return;
         };
-        for (id, categories) in parsed {
+        for (id, entry) in parsed {
+            let (categories, text) = match entry {
+                OverrideEntry::Categories(categories) => (categories, None),
+                OverrideEntry::Checked { categories, text } => (categories, Some(text)),
+            };
             let line = super::line_of(source, &format!("\"{id}\""));
             for slug in categories.iter().filter(|s| self.category(s).is_none()) {
                 problems.push(
@@ -102,7 +122,14 @@ impl Taxonomy {
             if categories.is_empty() {
                 problems.push(file, line, format!("{id} is given no category"));
             }
-            self.overrides.insert(id, Override { categories, line });
+            self.overrides.insert(
+                id,
+                Override {
+                    categories,
+                    text,
+                    line,
+                },
+            );
         }
     }
 
@@ -133,6 +160,22 @@ impl Taxonomy {
         }
     }
 
+    /// When the override of `id` was decided for another text than the
+    /// measure now under that id: its line and what to tell the person.
+    pub fn override_mismatch(&self, id: &str, text: &str) -> Option<(usize, String)> {
+        let o = self.overrides.get(id)?;
+        let expected = o.text.as_deref()?;
+        (!text.starts_with(expected)).then(|| {
+            (
+                o.line,
+                format!(
+                    "the override of {id} was decided for a measure starting {expected:?}, \
+                     but {id} is now {text:?}; was a bullet added or removed above it?"
+                ),
+            )
+        })
+    }
+
     /// Overrides whose id matched no measure, with their line: a typo or a
     /// measure that was renumbered.
     pub fn unused_overrides<'a>(
@@ -160,7 +203,8 @@ mod tests {
         let mut taxonomy = Taxonomy::parse(Path::new("c.toml"), SOURCE, &mut problems).unwrap();
         taxonomy.parse_overrides(
             Path::new("o.toml"),
-            "\"x-01\" = [\"zamestnanost\"]\n\"x-02\" = [\"zdravi\"]\n",
+            "\"x-01\" = [\"zamestnanost\"]\n\"x-02\" = [\"zdravi\"]\n\
+             \"x-03\" = { categories = [\"bydleni\"], text = \"startovací\" }\n",
             &mut problems,
         );
         let words = folded_words("systém startovacích bytů a prostupného zaměstnávání");
@@ -169,6 +213,15 @@ mod tests {
         assert_eq!(
             problems.0[0].to_string(),
             "o.toml:2: unknown category \"zdravi\" for x-02; known: bydleni, zamestnanost"
+        );
+        assert_eq!(taxonomy.override_mismatch("x-03", "startovací byty"), None);
+        let (line, message) = taxonomy
+            .override_mismatch("x-03", "tréninkové byty")
+            .unwrap();
+        assert_eq!(line, 3);
+        assert!(
+            message.contains("was a bullet added or removed above it?"),
+            "{message}"
         );
     }
 }

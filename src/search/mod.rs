@@ -12,6 +12,7 @@ pub mod plan;
 pub mod query;
 pub mod suggest;
 pub mod typo;
+pub mod watch;
 
 use std::collections::HashMap;
 use std::sync::Arc;
