@@ -6,6 +6,7 @@
 //! connections of other clients.
 
 mod error;
+mod page;
 mod params;
 
 use std::sync::Arc;
@@ -52,6 +53,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/suggest", get(suggest))
         .route("/health", get(health))
         .route("/admin/reindex", post(reindex))
+        .merge(page::routes())
         .fallback(not_found)
         .with_state(state)
         .layer(CompressionLayer::new().gzip(true))
