@@ -201,10 +201,7 @@ async fn run_server(args: ServeArgs) -> Result<(), String> {
     .await
     .map_err(|e| e.to_string())?
     .map_err(|e| e.to_string())?;
-    let state = std::sync::Arc::new(opatreni::http::AppState {
-        index: std::sync::Arc::new(live),
-        admin_token: args.admin_token.filter(|t| !t.is_empty()),
-    });
+    let state = opatreni::http::AppState::new(std::sync::Arc::new(live), args.admin_token);
     let _watcher = if args.watch {
         let watcher =
             opatreni::search::watch::watch(state.index.clone(), opatreni::search::watch::DEBOUNCE)

@@ -5,7 +5,9 @@
 //! run on tokio's blocking pool: they are CPU work, and must not stall the
 //! connections of other clients.
 
+mod algolia;
 mod error;
+mod metrics;
 mod page;
 mod params;
 
@@ -36,6 +38,17 @@ pub struct AppState {
     pub index: Arc<LiveIndex>,
     /// The bearer token of `POST /admin/reindex`; `None` disables it.
     pub admin_token: Option<String>,
+    pub metrics: metrics::Metrics,
+}
+
+impl AppState {
+    pub fn new(index: Arc<LiveIndex>, admin_token: Option<String>) -> Arc<Self> {
+        Arc::new(AppState {
+            index,
+            admin_token: admin_token.filter(|t| !t.is_empty()),
+            metrics: metrics::Metrics::default(),
+        })
+    }
 }
 
 /// Every route of the API, with CORS, gzip and request logging.
@@ -43,7 +56,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        // Any header: Algolia's clients send their own (x-algolia-*).
+        .allow_headers(Any)
         .max_age(Duration::from_secs(3600));
     Router::new()
         .route("/search", get(search))
@@ -53,7 +67,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/suggest", get(suggest))
         .route("/health", get(health))
         .route("/admin/reindex", post(reindex))
+        .route("/1/indexes/{index}/queries", post(algolia::multi_query))
+        .route("/1/indexes/{index}/query", post(algolia::single_query))
+        .route(
+            "/1/indexes/{index}/facets/{facet}/query",
+            post(algolia::facet_query),
+        )
+        .route("/metrics", get(metrics::render))
         .merge(page::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .fallback(not_found)
         .with_state(state)
         .layer(CompressionLayer::new().gzip(true))
@@ -91,6 +116,7 @@ async fn search(
         filters: params.filters()?,
         limit: params.limit()?,
         offset: params.offset()?,
+        ..SearchRequest::default()
     };
     with_searcher(&state, move |s| Ok(Json(json!(s.search(&request)?)))).await
 }
@@ -113,10 +139,13 @@ async fn facet_values(
 ) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let prefix = params.text("q");
-    let query = params.text("query");
-    let filters = params.filters()?;
+    let request = SearchRequest {
+        q: params.text("query"),
+        filters: params.filters()?,
+        ..SearchRequest::default()
+    };
     with_searcher(&state, move |s| {
-        let values = s.facet_values(&facet, &prefix, &query, &filters)?;
+        let values = s.facet_values(&facet, &prefix, &request)?;
         Ok(Json(json!({ "facet": facet, "values": values })))
     })
     .await

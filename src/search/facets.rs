@@ -95,6 +95,88 @@ impl FacetValues {
     }
 }
 
+/// A bound of a measure's period, for numeric conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YearBound {
+    /// The first year of the period.
+    From,
+    /// The last year of the period.
+    To,
+    /// Any year the period covers: `Covers = 2012` holds for 2011–2014.
+    Covers,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Less,
+    LessOrEqual,
+    Equal,
+    NotEqual,
+    GreaterOrEqual,
+    Greater,
+}
+
+impl Comparison {
+    fn holds(self, left: u64, right: u64) -> bool {
+        match self {
+            Comparison::Less => left < right,
+            Comparison::LessOrEqual => left <= right,
+            Comparison::Equal => left == right,
+            Comparison::NotEqual => left != right,
+            Comparison::GreaterOrEqual => left >= right,
+            Comparison::Greater => left > right,
+        }
+    }
+}
+
+/// One condition on a measure, with facet values already resolved to their
+/// positions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Literal {
+    /// The measure has one of these values (or, negated, none of them).
+    Facet {
+        facet: Facet,
+        positions: Vec<usize>,
+        negated: bool,
+    },
+    Year {
+        bound: YearBound,
+        op: Comparison,
+        value: u64,
+    },
+}
+
+/// Which measures a search keeps and how it counts them.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Per facet: `None` for no filter, else the selected value positions.
+    /// These filters are OR within a facet, AND across facets, and counted
+    /// disjunctively (each facet without its own filter).
+    pub selected: [Option<Vec<usize>>; 4],
+    /// Conditions every kept measure meets, an AND of ORs, counted
+    /// conjunctively (they apply to every facet's counts).
+    pub conditions: Vec<Vec<Literal>>,
+    /// How many of the best hits to return (offset + limit).
+    pub keep: usize,
+    /// Rank by score, or only by listing order.
+    pub scored: bool,
+}
+
+/// One condition compiled for the collector: facet values as a mask.
+#[derive(Debug)]
+enum Compiled {
+    Facet {
+        facet: usize,
+        mask: Vec<bool>,
+        negated: bool,
+    },
+    Year {
+        bound: YearBound,
+        op: Comparison,
+        value: u64,
+    },
+}
+
 /// What a search collects: filters, and how many hits to keep.
 #[derive(Debug, Clone)]
 pub struct FacetedCollector {
@@ -106,39 +188,57 @@ struct Shared {
     facets: Arc<[FacetValues; 4]>,
     /// Per facet: `None` for no filter, else which values are selected.
     selected: [Option<Vec<bool>>; 4],
-    year: Option<u64>,
+    conditions: Vec<Vec<Compiled>>,
     keep: usize,
     scored: bool,
 }
 
+fn mask(len: usize, positions: &[usize]) -> Vec<bool> {
+    let mut mask = vec![false; len];
+    for &p in positions {
+        mask[p] = true;
+    }
+    mask
+}
+
 impl FacetedCollector {
-    /// `selected`: per facet, the selected value positions (`None`: no
-    /// filter). `year`: keep measures whose period covers it. `keep`: how
-    /// many of the best hits to return (offset + limit). `scored`: rank by
-    /// score, or only by listing order.
-    pub fn new(
-        facets: Arc<[FacetValues; 4]>,
-        selected: [Option<Vec<usize>>; 4],
-        year: Option<u64>,
-        keep: usize,
-        scored: bool,
-    ) -> Self {
-        let masks = std::array::from_fn(|f| {
-            selected[f].as_ref().map(|positions| {
-                let mut mask = vec![false; facets[f].values.len()];
-                for &p in positions {
-                    mask[p] = true;
-                }
-                mask
-            })
+    pub fn new(facets: Arc<[FacetValues; 4]>, selection: Selection) -> Self {
+        let selected = std::array::from_fn(|f| {
+            selection.selected[f]
+                .as_ref()
+                .map(|positions| mask(facets[f].values.len(), positions))
         });
+        let conditions = selection
+            .conditions
+            .iter()
+            .map(|any| {
+                any.iter()
+                    .map(|literal| match literal {
+                        Literal::Facet {
+                            facet,
+                            positions,
+                            negated,
+                        } => Compiled::Facet {
+                            facet: facet.index(),
+                            mask: mask(facets[facet.index()].values.len(), positions),
+                            negated: *negated,
+                        },
+                        Literal::Year { bound, op, value } => Compiled::Year {
+                            bound: *bound,
+                            op: *op,
+                            value: *value,
+                        },
+                    })
+                    .collect()
+            })
+            .collect();
         FacetedCollector {
             shared: Arc::new(Shared {
                 facets,
-                selected: masks,
-                year,
-                keep,
-                scored,
+                selected,
+                conditions,
+                keep: selection.keep,
+                scored: selection.scored,
             }),
         }
     }
@@ -266,15 +366,10 @@ impl SegmentFacets {
     }
 
     fn passes(&self, facet: usize, doc: DocId) -> bool {
-        let Some(selected) = &self.shared.selected[facet] else {
-            return true;
-        };
-        let Some(column) = &self.columns[facet] else {
-            return false;
-        };
-        column
-            .term_ords(doc)
-            .any(|ord| selected[self.position(facet, ord)])
+        match &self.shared.selected[facet] {
+            Some(selected) => self.has_value(facet, selected, doc),
+            None => true,
+        }
     }
 
     fn count(&mut self, facet: usize, doc: DocId) {
@@ -287,13 +382,42 @@ impl SegmentFacets {
         }
     }
 
-    fn in_year(&self, doc: DocId) -> bool {
-        let Some(year) = self.shared.year else {
-            return true;
-        };
+    fn has_value(&self, facet: usize, mask: &[bool], doc: DocId) -> bool {
+        self.columns[facet].as_ref().is_some_and(|column| {
+            column
+                .term_ords(doc)
+                .any(|ord| mask[self.position(facet, ord)])
+        })
+    }
+
+    fn year_holds(&self, bound: YearBound, op: Comparison, value: u64, doc: DocId) -> bool {
         let from = self.year_from.first(doc).unwrap_or(u64::MAX);
         let to = self.year_to.first(doc).unwrap_or(0);
-        (from..=to).contains(&year)
+        match bound {
+            YearBound::From => op.holds(from, value),
+            YearBound::To => op.holds(to, value),
+            YearBound::Covers => match op {
+                Comparison::Equal => (from..=to).contains(&value),
+                Comparison::NotEqual => !(from..=to).contains(&value),
+                // "Covers a year before 2012": its first year is before it.
+                Comparison::Less | Comparison::LessOrEqual => op.holds(from, value),
+                Comparison::Greater | Comparison::GreaterOrEqual => op.holds(to, value),
+            },
+        }
+    }
+
+    /// Whether the measure meets every condition (each an OR of literals).
+    fn meets_conditions(&self, doc: DocId) -> bool {
+        self.shared.conditions.iter().all(|any| {
+            any.iter().any(|literal| match literal {
+                Compiled::Facet {
+                    facet,
+                    mask,
+                    negated,
+                } => self.has_value(*facet, mask, doc) != *negated,
+                Compiled::Year { bound, op, value } => self.year_holds(*bound, *op, *value, doc),
+            })
+        })
     }
 
     fn keep(&mut self, doc: DocId, score: Score) {
@@ -316,7 +440,7 @@ impl SegmentCollector for SegmentFacets {
     type Fruit = Collected;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        if !self.in_year(doc) {
+        if !self.meets_conditions(doc) {
             return;
         }
         // Bit f set: the measure fails facet f's filter.

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
 
 use serde::Serialize;
 
@@ -82,7 +83,17 @@ pub struct LiveIndex {
     current: RwLock<Arc<Searcher>>,
     data_dir: PathBuf,
     index_dir: PathBuf,
-    rebuilding: std::sync::Mutex<()>,
+    /// Held for the whole of a rebuild (one at a time), with its tally.
+    rebuilding: std::sync::Mutex<RebuildStats>,
+}
+
+/// What the rebuilds since start did, for monitoring.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RebuildStats {
+    pub succeeded: u64,
+    pub failed: u64,
+    /// When the last rebuild ended, and whether it succeeded.
+    pub last: Option<(SystemTime, bool)>,
 }
 
 impl LiveIndex {
@@ -91,7 +102,7 @@ impl LiveIndex {
             current: RwLock::new(Arc::new(searcher)),
             data_dir: data_dir.to_path_buf(),
             index_dir: index_dir.to_path_buf(),
-            rebuilding: std::sync::Mutex::new(()),
+            rebuilding: std::sync::Mutex::new(RebuildStats::default()),
         }
     }
 
@@ -154,7 +165,22 @@ impl LiveIndex {
     /// On error nothing served changes. Blocks: call it off the async
     /// runtime.
     pub fn rebuild(&self) -> Result<Rebuilt, RebuildError> {
-        let _one_at_a_time = self.rebuilding.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stats = self.rebuilding.lock().unwrap_or_else(|e| e.into_inner());
+        let outcome = self.rebuild_now();
+        match outcome {
+            Ok(_) => stats.succeeded += 1,
+            Err(_) => stats.failed += 1,
+        }
+        stats.last = Some((SystemTime::now(), outcome.is_ok()));
+        outcome
+    }
+
+    /// The rebuild tally; waits while a rebuild runs.
+    pub fn stats(&self) -> RebuildStats {
+        *self.rebuilding.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn rebuild_now(&self) -> Result<Rebuilt, RebuildError> {
         let old = self.searcher();
         let generation = index::build_from_data(&self.data_dir, &self.index_dir)?;
         let searcher = Searcher::open(generation)?;

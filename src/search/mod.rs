@@ -28,7 +28,7 @@ use crate::analysis::Synonyms;
 use crate::index::{Generation, Label, Meta};
 use crate::ingest::Measure;
 use crate::ingest::text::{fold, folded_words};
-pub use facets::{Facet, FacetValues, FacetedCollector};
+pub use facets::{Comparison, Facet, FacetValues, FacetedCollector, Literal, Selection, YearBound};
 pub use query::UserQuery;
 pub use suggest::{Suggester, Suggestion};
 
@@ -87,10 +87,30 @@ impl Filters {
     }
 }
 
+/// A condition in the terms of an API that states filters as a formula
+/// (Algolia's `facetFilters` and `numericFilters`): counted conjunctively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    Facet {
+        facet: Facet,
+        value: String,
+        negated: bool,
+    },
+    Year {
+        bound: YearBound,
+        op: Comparison,
+        value: u16,
+    },
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchRequest {
     pub q: String,
+    /// Facet filters as `/search` takes them, counted disjunctively.
     pub filters: Filters,
+    /// Further conditions, an AND of ORs, that every hit and every count
+    /// meets.
+    pub conditions: Vec<Vec<Condition>>,
     pub limit: usize,
     pub offset: usize,
 }
@@ -100,6 +120,7 @@ impl Default for SearchRequest {
         SearchRequest {
             q: String::new(),
             filters: Filters::default(),
+            conditions: Vec::new(),
             limit: DEFAULT_LIMIT,
             offset: 0,
         }
@@ -241,6 +262,18 @@ impl Searcher {
             ));
         }
         let selected = self.selected(&request.filters)?;
+        let mut conditions: Vec<Vec<Literal>> = request
+            .conditions
+            .iter()
+            .map(|any| any.iter().map(|c| self.literal(c)).collect())
+            .collect();
+        if let Some(year) = request.filters.year {
+            conditions.push(vec![Literal::Year {
+                bound: YearBound::Covers,
+                op: Comparison::Equal,
+                value: u64::from(year),
+            }]);
+        }
         let plan = plan::plan(
             &UserQuery::parse(&request.q),
             &plan::Context {
@@ -252,10 +285,12 @@ impl Searcher {
         );
         let collector = FacetedCollector::new(
             self.facets.clone(),
-            selected,
-            request.filters.year.map(u64::from),
-            request.offset + request.limit,
-            plan.scored,
+            Selection {
+                selected,
+                conditions,
+                keep: request.offset + request.limit,
+                scored: plan.scored,
+            },
         );
         let searcher = self.reader.searcher();
         let collected = searcher.search(&*plan.query, &collector)?;
@@ -296,14 +331,13 @@ impl Searcher {
     }
 
     /// Values of `facet` with a word starting with `prefix` (any case, with
-    /// or without diacritics), counted under `filters` and the text query
-    /// `q`, as in `/search`.
+    /// or without diacritics), counted as `/search` counts them for
+    /// `request` (its query, filters and conditions; its paging is ignored).
     pub fn facet_values(
         &self,
         facet: &str,
         prefix: &str,
-        q: &str,
-        filters: &Filters,
+        request: &SearchRequest,
     ) -> Result<Vec<FacetCount>, SearchError> {
         let facet = Facet::from_name(facet).ok_or_else(|| {
             SearchError::NotFound(format!(
@@ -312,10 +346,9 @@ impl Searcher {
         })?;
         check_query(prefix, "q")?;
         let request = SearchRequest {
-            q: q.to_owned(),
-            filters: filters.clone(),
             limit: 0,
             offset: 0,
+            ..request.clone()
         };
         let counts = self.search(&request)?.facets;
         let prefix = fold(prefix.trim());
@@ -396,6 +429,30 @@ impl Searcher {
             selected[facet.index()] = Some(positions);
         }
         Ok(selected)
+    }
+
+    /// A condition with its facet value resolved (case- and
+    /// diacritics-insensitive); an unknown value matches nothing.
+    fn literal(&self, condition: &Condition) -> Literal {
+        match condition {
+            Condition::Facet {
+                facet,
+                value,
+                negated,
+            } => Literal::Facet {
+                facet: *facet,
+                positions: self.folded_values[facet.index()]
+                    .get(&fold(value.trim()))
+                    .cloned()
+                    .unwrap_or_default(),
+                negated: *negated,
+            },
+            Condition::Year { bound, op, value } => Literal::Year {
+                bound: *bound,
+                op: *op,
+                value: u64::from(*value),
+            },
+        }
     }
 
     fn check_known(&self, facet: Facet, value: &str) -> Result<(), SearchError> {

@@ -60,10 +60,7 @@ impl TestServer {
                 .unwrap()
                 .unwrap();
         let live = Arc::new(live);
-        let state = Arc::new(AppState {
-            index: live.clone(),
-            admin_token: admin_token.map(str::to_owned),
-        });
+        let state = AppState::new(live.clone(), admin_token.map(str::to_owned));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move {
