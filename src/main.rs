@@ -17,6 +17,15 @@ struct Cli {
     /// With no command, `opatreni` serves: these are `serve`'s options.
     #[command(flatten)]
     serve: ServeArgs,
+    /// Log lines as human-readable text or as JSON objects for log collectors.
+    #[arg(long, env = "OPATRENI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -49,7 +58,8 @@ enum Command {
         data: PathBuf,
         #[arg(long, env = "OPATRENI_INDEX", default_value = "index")]
         index: PathBuf,
-        #[arg(long, default_value_t = 10)]
+        /// How many hits to print.
+        #[arg(long, env = "OPATRENI_LIMIT", default_value_t = 10)]
         limit: usize,
     },
 }
@@ -75,7 +85,7 @@ struct ServeArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    init_logging(cli.log_format);
     match cli.command {
         Some(Command::Import { data, json }) => import(&data, json),
         Some(Command::Index { data, index }) => build_index(&data, &index),
@@ -167,13 +177,18 @@ fn search(query: &str, data: &std::path::Path, index: &std::path::Path, limit: u
     }
 }
 
-fn init_logging() {
+/// Logs to stderr, filtered by `RUST_LOG` (default: info, tantivy's own
+/// chatter at warn).
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
 }
 
 fn serve(args: ServeArgs) -> ExitCode {

@@ -79,7 +79,28 @@ impl IntoResponse for AlgoliaError {
     }
 }
 
+/// The body of a multi-query request.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // documents the shape for OpenAPI; the body is parsed leniently
+pub struct MultiQueryBody {
+    /// `{"indexName": "measures", "params": "query=…&facets=…"}`; `params`
+    /// may also be an object.
+    requests: Vec<serde_json::Value>,
+}
+
 /// `POST /1/indexes/*/queries`.
+#[utoipa::path(
+    post,
+    path = "/1/indexes/{index}/queries",
+    tag = "algolia",
+    summary = "Algolia multi-query (InstantSearch): params `query`, `page`, `hitsPerPage`, `facets`, `facetFilters`, `numericFilters` (year, year_from, year_to), `highlightPreTag`, `highlightPostTag`, `maxValuesPerFacet`",
+    params(("index" = String, Path, description = "`*`")),
+    request_body = MultiQueryBody,
+    responses(
+        (status = 200, description = "`{\"results\": [...]}`, one Algolia search result per request", body = serde_json::Value),
+        (status = 400, description = "`{\"message\": …, \"status\": 400}`", body = serde_json::Value),
+    )
+)]
 pub async fn multi_query(
     State(state): State<std::sync::Arc<AppState>>,
     body: Bytes,
@@ -111,6 +132,19 @@ pub async fn multi_query(
 }
 
 /// `POST /1/indexes/{index}/query`.
+#[utoipa::path(
+    post,
+    path = "/1/indexes/{index}/query",
+    tag = "algolia",
+    summary = "Algolia single-index query; the body is `{\"params\": …}` or the parameters themselves",
+    params(("index" = String, Path, description = "`measures`")),
+    request_body = serde_json::Value,
+    responses(
+        (status = 200, description = "One Algolia search result", body = serde_json::Value),
+        (status = 400, body = serde_json::Value),
+        (status = 404, description = "Unknown index", body = serde_json::Value),
+    )
+)]
 pub async fn single_query(
     State(state): State<std::sync::Arc<AppState>>,
     Path(index): Path<String>,
@@ -123,6 +157,22 @@ pub async fn single_query(
 }
 
 /// `POST /1/indexes/{index}/facets/{facet}/query`: facet value search.
+#[utoipa::path(
+    post,
+    path = "/1/indexes/{index}/facets/{facet}/query",
+    tag = "algolia",
+    summary = "Algolia facet value search: `facetQuery`, `maxFacetHits` and the search parameters",
+    params(
+        ("index" = String, Path, description = "`measures`"),
+        ("facet" = String, Path, description = "town, period, category or region"),
+    ),
+    request_body = serde_json::Value,
+    responses(
+        (status = 200, description = "`{\"facetHits\": [{\"value\", \"highlighted\", \"count\"}], …}`", body = serde_json::Value),
+        (status = 400, body = serde_json::Value),
+        (status = 404, body = serde_json::Value),
+    )
+)]
 pub async fn facet_query(
     State(state): State<std::sync::Arc<AppState>>,
     Path((index, facet)): Path<(String, String)>,

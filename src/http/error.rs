@@ -4,7 +4,8 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::search::SearchError;
 
@@ -62,19 +63,48 @@ impl From<SearchError> for ApiError {
     }
 }
 
+/// The body of every error: `{"error": {"code": …, "message": …}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// `invalid_parameter`, `not_found`, `unauthorized`, `forbidden`,
+    /// `conflict`, `invalid_data` or `internal`.
+    #[schema(example = "invalid_parameter")]
+    pub code: String,
+    pub message: String,
+    /// For `invalid_parameter`: the parameter at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// For `invalid_data`: every problem as `file:line: message`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<String>>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let mut error = json!({ "code": code, "message": self.to_string() });
-        match &self {
-            ApiError::InvalidParameter { parameter, .. } => error["parameter"] = json!(parameter),
-            ApiError::InvalidData(problems) => error["problems"] = json!(problems),
-            _ => {}
-        }
-        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        let message = self.to_string();
+        let (parameter, problems) = match self {
+            ApiError::InvalidParameter { parameter, .. } => (Some(parameter), None),
+            ApiError::InvalidData(problems) => (None, Some(problems)),
+            _ => (None, None),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+                parameter,
+                problems,
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -152,6 +152,13 @@ pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: N
 }
 
 /// `GET /metrics`.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    summary = "Prometheus metrics (OpenMetrics text): requests by route and status, latency, index documents and generation, rebuilds",
+    responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text", body = String))
+)]
 pub async fn render(State(state): State<Arc<AppState>>) -> Response {
     let metrics = &state.metrics;
     let searcher = state.index.searcher();

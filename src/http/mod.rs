@@ -8,6 +8,7 @@
 mod algolia;
 mod error;
 mod metrics;
+mod openapi;
 mod page;
 mod params;
 
@@ -18,20 +19,22 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use serde::Serialize;
 use subtle::ConstantTimeEq;
 use tower_http::LatencyUnit;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use utoipa::ToSchema;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody, ErrorDetail};
 use params::Params;
 
 use crate::index::BuildError;
-use crate::search::live::{LiveIndex, RebuildError};
-use crate::search::{SearchRequest, Searcher};
+use crate::ingest::Measure;
+use crate::search::live::{Changes, LiveIndex, RebuildError};
+use crate::search::{FacetCount, FacetCounts, SearchRequest, SearchResponse, Searcher, Suggestion};
 
 /// What every handler shares.
 pub struct AppState {
@@ -74,6 +77,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(algolia::facet_query),
         )
         .route("/metrics", get(metrics::render))
+        .route("/openapi.json", get(openapi::document))
         .merge(page::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -106,10 +110,72 @@ where
         .map_err(|e| ApiError::Internal(format!("search task failed: {e}")))?
 }
 
+/// `GET /facets`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FacetsResponse {
+    pub facets: FacetCounts,
+}
+
+/// `GET /facets/{facet}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FacetValuesResponse {
+    pub facet: String,
+    pub values: Vec<FacetCount>,
+}
+
+/// `GET /suggest`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestResponse {
+    pub query: String,
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// `GET /health`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthResponse {
+    #[schema(example = "ok")]
+    pub status: String,
+    pub documents: u64,
+    pub index_generation: u64,
+    /// RFC 3339, UTC.
+    #[schema(example = "2026-11-23T09:48:09Z")]
+    pub built_at: String,
+}
+
+/// `POST /admin/reindex`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReindexResponse {
+    pub status: String,
+    pub index_generation: u64,
+    pub documents: u64,
+    pub built_at: String,
+    pub changes: Changes,
+}
+
+#[utoipa::path(
+    get,
+    path = "/search",
+    tag = "search",
+    summary = "Ranked, faceted search",
+    params(
+        ("q" = Option<String>, Query, description = "The query as a person types it; `\"…\"` marks a phrase, `-word` excludes. Empty: every measure."),
+        ("town" = Option<Vec<String>>, Query, explode = true, description = "Town filter, repeatable (OR)"),
+        ("period" = Option<Vec<String>>, Query, explode = true, description = "Period filter, e.g. 2011-2014, repeatable"),
+        ("category" = Option<Vec<String>>, Query, explode = true, description = "Category slug, repeatable"),
+        ("region" = Option<Vec<String>>, Query, explode = true, description = "Region slug, repeatable"),
+        ("year" = Option<u16>, Query, description = "Measures whose period covers this year"),
+        ("limit" = Option<usize>, Query, description = "Hits per page, 0–100, default 10"),
+        ("offset" = Option<usize>, Query, description = "Hits to skip, 0–10000"),
+    ),
+    responses(
+        (status = 200, description = "Hits and disjunctive facet counts", body = SearchResponse),
+        (status = 400, description = "A bad parameter", body = ErrorBody),
+    )
+)]
 async fn search(
     State(state): State<Arc<AppState>>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SearchResponse>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let request = SearchRequest {
         q: params.text("q"),
@@ -118,25 +184,69 @@ async fn search(
         offset: params.offset()?,
         ..SearchRequest::default()
     };
-    with_searcher(&state, move |s| Ok(Json(json!(s.search(&request)?)))).await
+    with_searcher(&state, move |s| Ok(Json(s.search(&request)?))).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/measures/{id}",
+    tag = "search",
+    summary = "One measure's stored record",
+    params(("id" = String, Path, description = "Measure id, e.g. 2011-2014-kadan-07")),
+    responses(
+        (status = 200, body = Measure),
+        (status = 404, description = "No such measure", body = ErrorBody),
+    )
+)]
 async fn measure(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    with_searcher(&state, move |s| Ok(Json(json!(s.measure(&id)?)))).await
+) -> Result<Json<Measure>, ApiError> {
+    with_searcher(&state, move |s| Ok(Json(s.measure(&id)?))).await
 }
 
-async fn facets(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
-    with_searcher(&state, |s| Ok(Json(json!({ "facets": s.all_facets()? })))).await
+#[utoipa::path(
+    get,
+    path = "/facets",
+    tag = "search",
+    summary = "Every facet value with its count over the whole collection",
+    responses((status = 200, body = FacetsResponse))
+)]
+async fn facets(State(state): State<Arc<AppState>>) -> Result<Json<FacetsResponse>, ApiError> {
+    with_searcher(&state, |s| {
+        Ok(Json(FacetsResponse {
+            facets: s.all_facets()?,
+        }))
+    })
+    .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/facets/{facet}",
+    tag = "search",
+    summary = "Facet value search: values with a word starting with q",
+    params(
+        ("facet" = String, Path, description = "town, period, category or region"),
+        ("q" = Option<String>, Query, description = "Prefix, any case, with or without diacritics"),
+        ("query" = Option<String>, Query, description = "A full-text query the counts are computed under"),
+        ("town" = Option<Vec<String>>, Query, explode = true),
+        ("period" = Option<Vec<String>>, Query, explode = true),
+        ("category" = Option<Vec<String>>, Query, explode = true),
+        ("region" = Option<Vec<String>>, Query, explode = true),
+        ("year" = Option<u16>, Query),
+    ),
+    responses(
+        (status = 200, body = FacetValuesResponse),
+        (status = 400, body = ErrorBody),
+        (status = 404, description = "No such facet", body = ErrorBody),
+    )
+)]
 async fn facet_values(
     State(state): State<Arc<AppState>>,
     Path(facet): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FacetValuesResponse>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let prefix = params.text("q");
     let request = SearchRequest {
@@ -146,53 +256,87 @@ async fn facet_values(
     };
     with_searcher(&state, move |s| {
         let values = s.facet_values(&facet, &prefix, &request)?;
-        Ok(Json(json!({ "facet": facet, "values": values })))
+        Ok(Json(FacetValuesResponse { facet, values }))
     })
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/suggest",
+    tag = "search",
+    summary = "Search-as-you-type completions, spelled as the corpus spells them",
+    params(
+        ("q" = Option<String>, Query, description = "What has been typed so far"),
+        ("limit" = Option<usize>, Query, description = "1–20, default 8"),
+    ),
+    responses((status = 200, body = SuggestResponse), (status = 400, body = ErrorBody))
+)]
 async fn suggest(
     State(state): State<Arc<AppState>>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SuggestResponse>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let q = params.text("q");
     let limit = params.suggestion_limit()?;
     with_searcher(&state, move |s| {
         let suggestions = s.suggest(&q, limit)?;
-        Ok(Json(json!({ "query": q, "suggestions": suggestions })))
+        Ok(Json(SuggestResponse {
+            query: q,
+            suggestions,
+        }))
     })
     .await
 }
 
-async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "operations",
+    summary = "Liveness, and which index generation is served",
+    responses((status = 200, body = HealthResponse))
+)]
+async fn health(State(state): State<Arc<AppState>>) -> Json<HealthResponse> {
     let searcher = state.index.searcher();
     let meta = searcher.meta();
-    Json(json!({
-        "status": "ok",
-        "documents": meta.documents,
-        "index_generation": meta.generation,
-        "built_at": meta.built_at,
-    }))
+    Json(HealthResponse {
+        status: "ok".into(),
+        documents: meta.documents,
+        index_generation: meta.generation,
+        built_at: meta.built_at.clone(),
+    })
 }
 
+#[utoipa::path(
+    post,
+    path = "/admin/reindex",
+    tag = "operations",
+    summary = "Rebuild the index from the data directory and swap it in",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ReindexResponse),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+        (status = 403, description = "No admin token is configured", body = ErrorBody),
+        (status = 422, description = "The data has problems; the old index keeps serving", body = ErrorBody),
+    )
+)]
 async fn reindex(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReindexResponse>, ApiError> {
     authorize(state.admin_token.as_deref(), &headers)?;
     let index = state.index.clone();
     let rebuilt = tokio::task::spawn_blocking(move || index.rebuild())
         .await
         .map_err(|e| ApiError::Internal(format!("rebuild task failed: {e}")))?;
     match rebuilt {
-        Ok(rebuilt) => Ok(Json(json!({
-            "status": "ok",
-            "index_generation": rebuilt.generation,
-            "documents": rebuilt.documents,
-            "built_at": rebuilt.built_at,
-            "changes": rebuilt.changes,
-        }))),
+        Ok(rebuilt) => Ok(Json(ReindexResponse {
+            status: "ok".into(),
+            index_generation: rebuilt.generation,
+            documents: rebuilt.documents,
+            built_at: rebuilt.built_at,
+            changes: rebuilt.changes,
+        })),
         Err(RebuildError::Build(BuildError::Data(problems))) => {
             tracing::warn!(problems = problems.len(), "reindex refused: invalid data");
             Err(ApiError::InvalidData(

@@ -18,7 +18,7 @@ use crate::index::{self, BuildError};
 use crate::ingest::Measure;
 
 /// What a rebuild changed, by measure id.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Changes {
     pub added: Vec<String>,
     pub removed: Vec<String>,

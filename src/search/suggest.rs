@@ -17,7 +17,7 @@ use crate::analysis;
 use crate::ingest::text::fold;
 
 /// One completion and the number of measures it occurs in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Suggestion {
     pub text: String,
     pub count: u64,
