@@ -13,7 +13,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use opatreni::analysis::{StemmerKind, Synonyms};
+use opatreni::analysis::{Chains, StemmerKind, Synonyms};
 use opatreni::index::{self, Source};
 use opatreni::ingest;
 use opatreni::search::{SearchRequest, Searcher};
@@ -124,7 +124,7 @@ fn searcher_with(stemmer: StemmerKind, dir: &Path) -> Searcher {
         synonyms_text: &synonyms_text,
         data_fingerprint: "eval",
     };
-    Searcher::open(index::build(&source, stemmer, dir).unwrap()).unwrap()
+    Searcher::open(index::build(&source, Chains::Czech(stemmer), dir).unwrap()).unwrap()
 }
 
 fn ours(searcher: &Searcher, q: &str) -> Vec<String> {

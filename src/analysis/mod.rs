@@ -149,12 +149,56 @@ pub fn register(manager: &TokenizerManager) {
     }
 }
 
-/// Registers every analyzer of [`NAMES`], with [`CS_STEM`] stemming by
-/// `stemmer`: how the retrieval evaluation compares stemmers on the same
-/// queries and the same code path.
-pub fn register_with(manager: &TokenizerManager, stemmer: StemmerKind) {
+/// Which analysis an index uses. The shipped one is
+/// `Czech(StemmerKind::FoldedLight)`; the others exist to be measured
+/// against it on the same code path: other stemmers in the retrieval
+/// evaluation, tantivy's default tokenizer in the benchmarks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chains {
+    /// The Czech chains, [`CS_STEM`] stemming with the given stemmer.
+    Czech(StemmerKind),
+    /// tantivy's default tokenizer, lowercased and ASCII-folded, under
+    /// every name: what a tantivy user would start with.
+    TantivyDefault,
+}
+
+impl Chains {
+    pub const SHIPPED: Chains = Chains::Czech(StemmerKind::FoldedLight);
+
+    /// How an index's metadata names it: `folded-light`, `tantivy-default`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Chains::Czech(stemmer) => stemmer.name(),
+            Chains::TantivyDefault => "tantivy-default",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Chains> {
+        match name {
+            "tantivy-default" => Some(Chains::TantivyDefault),
+            _ => StemmerKind::from_name(name).map(Chains::Czech),
+        }
+    }
+}
+
+/// Registers every analyzer of [`NAMES`] as `chains` defines them.
+pub fn register_with(manager: &TokenizerManager, chains: Chains) {
     register(manager);
-    manager.register(CS_STEM, stem_analyzer(stemmer));
+    match chains {
+        Chains::Czech(stemmer) => manager.register(CS_STEM, stem_analyzer(stemmer)),
+        Chains::TantivyDefault => {
+            for name in NAMES {
+                manager.register(
+                    name,
+                    TextAnalyzer::builder(tantivy::tokenizer::SimpleTokenizer::default())
+                        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+                        .filter(tantivy::tokenizer::LowerCaser)
+                        .filter(tantivy::tokenizer::AsciiFoldingFilter)
+                        .build(),
+                );
+            }
+        }
+    }
 }
 
 /// Registers every analyzer of [`NAMES`] on the index, which must happen

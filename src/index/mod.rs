@@ -17,7 +17,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, TantivyDocument};
 
-use crate::analysis::{self, StemmerKind, Synonyms};
+use crate::analysis::{self, Chains, Synonyms};
 use crate::ingest::text::fold;
 use crate::ingest::{self, Corpus, Measure, Problems};
 pub use schema::Fields;
@@ -84,13 +84,14 @@ pub struct Meta {
     pub data_fingerprint: String,
     pub categories: Vec<Label>,
     pub regions: Vec<Label>,
-    /// The stemmer of the `text_stem` field (see [`StemmerKind::name`]).
-    #[serde(default = "default_stemmer")]
-    pub stemmer: String,
+    /// The analysis chains the generation was built with (see
+    /// [`Chains::name`]).
+    #[serde(default = "shipped_chains")]
+    pub analysis: String,
 }
 
-fn default_stemmer() -> String {
-    StemmerKind::FoldedLight.name().to_owned()
+fn shipped_chains() -> String {
+    Chains::SHIPPED.name().to_owned()
 }
 
 /// An opened generation: the tantivy index, its fields and its metadata.
@@ -130,7 +131,7 @@ pub fn build_from_data(data_dir: &Path, root: &Path) -> Result<Generation, Build
                 synonyms_text: &synonyms_text,
                 data_fingerprint: &fingerprint,
             };
-            Ok(build(&source, StemmerKind::FoldedLight, root)?)
+            Ok(build(&source, Chains::SHIPPED, root)?)
         }
         (imported, synonyms) => {
             let mut problems = Problems::default();
@@ -150,10 +151,10 @@ pub struct Source<'a> {
     pub data_fingerprint: &'a str,
 }
 
-/// Builds a new generation from `source` under `root`, its stemmed field
-/// stemmed by `stemmer`, and makes it current. Returns it opened. Older
-/// generations but the previous one are removed.
-pub fn build(source: &Source, stemmer: StemmerKind, root: &Path) -> Result<Generation, IndexError> {
+/// Builds a new generation from `source` under `root`, analysed by
+/// `chains`, and makes it current. Returns it opened. Older generations but
+/// the previous one are removed.
+pub fn build(source: &Source, chains: Chains, root: &Path) -> Result<Generation, IndexError> {
     let Source {
         corpus,
         synonyms,
@@ -169,7 +170,7 @@ pub fn build(source: &Source, stemmer: StemmerKind, root: &Path) -> Result<Gener
     std::fs::create_dir_all(&path).map_err(io(&path))?;
     let (schema, fields) = schema::build();
     let index = Index::create_in_dir(&path, schema)?;
-    analysis::register_with(index.tokenizers(), stemmer);
+    analysis::register_with(index.tokenizers(), chains);
     write_documents(&index, &fields, &corpus.measures)?;
     let meta = Meta {
         generation,
@@ -194,7 +195,7 @@ pub fn build(source: &Source, stemmer: StemmerKind, root: &Path) -> Result<Gener
                 label: r.label.clone(),
             })
             .collect(),
-        stemmer: stemmer.name().to_owned(),
+        analysis: chains.name().to_owned(),
     };
     write_atomically(&path.join(SYNONYMS), synonyms_text.as_bytes())?;
     // The metadata is written last: a generation without it is incomplete.
@@ -312,11 +313,11 @@ fn open_generation(path: &Path) -> Result<Generation, IndexError> {
             message: problems.to_string(),
         })?;
     let index = Index::open_in_dir(path)?;
-    let stemmer = StemmerKind::from_name(&meta.stemmer).ok_or_else(|| IndexError::Meta {
+    let chains = Chains::from_name(&meta.analysis).ok_or_else(|| IndexError::Meta {
         path: meta_path.clone(),
-        message: format!("unknown stemmer {:?}", meta.stemmer),
+        message: format!("unknown analysis {:?}", meta.analysis),
     })?;
-    analysis::register_with(index.tokenizers(), stemmer);
+    analysis::register_with(index.tokenizers(), chains);
     let fields = Fields::from_schema(&index.schema())?;
     Ok(Generation {
         index,
