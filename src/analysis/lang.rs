@@ -60,9 +60,17 @@ impl Lang {
     }
 }
 
-/// The language of `text`: whatlang's guess when it is reliable, Czech
-/// otherwise.
+/// Letters that only Czech writes: a text with one of them is Czech, and
+/// checking for them is a hundred times cheaper than whatlang's trigram
+/// model, which otherwise dominates the cost of indexing.
+const ONLY_IN_CZECH: [char; 6] = ['ě', 'ř', 'ů', 'Ě', 'Ř', 'Ů'];
+
+/// The language of `text`: Czech when it has a letter only Czech writes,
+/// else whatlang's guess when it is reliable, else Czech.
 pub fn detect_language(text: &str) -> Lang {
+    if text.contains(ONLY_IN_CZECH) {
+        return Lang::Czech;
+    }
     let Some(info) = whatlang::detect(text).filter(|info| info.is_reliable()) else {
         return Lang::Czech;
     };

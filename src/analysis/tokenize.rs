@@ -112,12 +112,25 @@ impl TokenStream for CzechTokenStream<'_> {
     }
 }
 
+/// Letters and digits, with a fast path for ASCII and for the accented
+/// Latin letters (U+00C0–U+017F, all letters but × and ÷) that make up
+/// Czech text: `char::is_alphanumeric` looks those up in a Unicode table.
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else if ('\u{C0}'..='\u{17F}').contains(&c) {
+        c != '×' && c != '÷'
+    } else {
+        c.is_alphanumeric()
+    }
+}
+
 fn starts_word(c: char) -> bool {
-    c.is_alphanumeric()
+    is_word_char(c)
 }
 
 fn continues_word(c: char) -> bool {
-    c.is_alphanumeric() || is_combining_mark(c)
+    is_word_char(c) || (!c.is_ascii() && is_combining_mark(c))
 }
 
 /// Invisible characters that may sit inside a word without splitting it.
@@ -225,6 +238,13 @@ fn spaced(text: &str, start: usize) -> Option<(usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_letter_test_agrees_with_unicode() {
+        for c in ('\0'..='\u{2FF}').chain(['ě', 'ř', 'ů', '€', '–', '„']) {
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
+        }
+    }
 
     /// (text, position, offset_from, offset_to) of every token.
     fn tokens(text: &str) -> Vec<(String, usize, usize, usize)> {
