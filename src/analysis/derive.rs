@@ -44,8 +44,12 @@ pub struct DerivedRoot;
 impl DerivedRoot {
     /// The root of a *folded* word: light stem, then derivation.
     pub fn root(&self, folded: &str) -> String {
-        let stem = FoldedLightStemmer.stem(folded);
-        let mut root: &str = &stem;
+        self.root_of_stem(&FoldedLightStemmer.stem(folded))
+    }
+
+    /// The root of a word already stemmed by [`FoldedLightStemmer`].
+    pub fn root_of_stem(&self, stem: &str) -> String {
+        let mut root: &str = stem;
         if let Some(rest) = root.strip_prefix("ne")
             && rest.len() >= 6
         {

@@ -33,6 +33,7 @@
 
 pub mod derive;
 pub mod fold;
+pub mod forms;
 pub mod lang;
 pub mod rewrite;
 pub mod stem;
@@ -111,8 +112,25 @@ pub fn stem_analyzer(kind: StemmerKind) -> TextAnalyzer {
     }
 }
 
-/// The analyzer registered under `name`, if it is one of [`NAMES`].
+/// The analyzer registered under `name`, if it is one of [`NAMES`]. The
+/// four chains of the shipped analysis are served from one pass over the
+/// text ([`forms`]); the same chains built filter by filter
+/// ([`chain_analyzer`]) give the same tokens, more slowly.
 pub fn analyzer(name: &str) -> Option<TextAnalyzer> {
+    use forms::{Form, OnePass};
+    let one_pass = |form| Some(TextAnalyzer::from(OnePass(form)));
+    match name {
+        CS_EXACT => one_pass(Form::Exact),
+        CS_FOLDED => one_pass(Form::Folded),
+        CS_STEM => one_pass(Form::Stem),
+        CS_ROOT => one_pass(Form::Root),
+        _ => chain_analyzer(name),
+    }
+}
+
+/// The analyzer of `name` as a tantivy chain: tokenizer, then one filter
+/// per step.
+pub fn chain_analyzer(name: &str) -> Option<TextAnalyzer> {
     match name {
         CS_EXACT => Some(tokenizer().filter(LowerFilter).build()),
         CS_FOLDED => Some(stem_analyzer(StemmerKind::None)),
@@ -185,6 +203,7 @@ impl Chains {
 pub fn register_with(manager: &TokenizerManager, chains: Chains) {
     register(manager);
     match chains {
+        Chains::SHIPPED => {}
         Chains::Czech(stemmer) => manager.register(CS_STEM, stem_analyzer(stemmer)),
         Chains::TantivyDefault => {
             for name in NAMES {

@@ -214,12 +214,32 @@ pub fn build(source: &Source, chains: Chains, root: &Path) -> Result<Generation,
     })
 }
 
+/// Adds every measure and commits. Documents are prepared (serialised,
+/// their language detected) on as many threads as there are cores, beside
+/// tantivy's own indexing threads.
 fn write_documents(index: &Index, fields: &Fields, measures: &[Measure]) -> Result<(), IndexError> {
     let mut writer = index.writer::<TantivyDocument>(WRITER_MEMORY)?;
     let order = listing_order(measures);
-    for (measure, rank) in measures.iter().zip(order) {
-        writer.add_document(document(fields, measure, rank))?;
-    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = measures.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = measures
+            .chunks(chunk)
+            .zip(order.chunks(chunk))
+            .map(|(measures, order)| {
+                let writer = &writer;
+                scope.spawn(move || -> tantivy::Result<()> {
+                    for (measure, rank) in measures.iter().zip(order) {
+                        writer.add_document(document(fields, measure, *rank))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .try_for_each(|w| w.join().expect("document preparation does not panic"))
+    })?;
     writer.commit()?;
     writer.wait_merging_threads()?;
     Ok(())
@@ -255,12 +275,13 @@ fn document(fields: &Fields, m: &Measure, order: u64) -> TantivyDocument {
         fields.record,
         serde_json::to_string(m).expect("records serialise"),
     );
-    for field in [
+    let text_fields = [
         fields.text_exact,
         fields.text_folded,
         fields.text_stem,
         fields.text_root,
-    ] {
+    ];
+    for field in text_fields {
         doc.add_text(field, &m.text);
     }
     for phrase in &m.key_phrases {

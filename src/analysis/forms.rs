@@ -1,0 +1,283 @@
+//! All four forms of every word of a text from one pass of the tokenizer.
+//!
+//! Every measure is indexed through the four chains of the shipped
+//! analysis. Built as separate tantivy chains, each would tokenize the text
+//! again and lowercase or fold it again. Instead the text is tokenized once
+//! and each token lowercased, folded, stemmed and reduced to its root in
+//! turn, each step from the one before ([`forms`]). [`OnePass`] serves one
+//! of the four token lists to tantivy; the four fields of a document are
+//! indexed one after another on one thread, so a per-thread cache of the
+//! last text's forms computes them once for all four. Queries go through
+//! the same tokenizers, so they are analysed exactly as the index was; a
+//! test holds the one-pass tokens equal to the separate chains'.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+use super::MAX_TOKEN_BYTES;
+use super::derive::DerivedRoot;
+use super::fold::{FoldFilter, LowerFilter};
+use super::rewrite::Rewrite;
+use super::stem::FoldedLightStemmer;
+use super::tokenize::CzechTokenizer;
+
+/// One of the four forms a word is indexed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// [`super::CS_EXACT`]: lowercase, diacritics kept.
+    Exact,
+    /// [`super::CS_FOLDED`].
+    Folded,
+    /// [`super::CS_STEM`], with the folded light stemmer.
+    Stem,
+    /// [`super::CS_ROOT`].
+    Root,
+}
+
+/// The tokens of one text in each form. The words of a form are stored
+/// end to end in one string, so analysing a text allocates a handful of
+/// buffers rather than a string per word and form.
+#[derive(Debug, Default)]
+pub struct Forms {
+    /// Position and byte offsets in the text of each token.
+    places: Vec<(usize, usize, usize)>,
+    /// Per form: the words, concatenated, and where each ends.
+    words: [String; 4],
+    ends: [Vec<usize>; 4],
+}
+
+impl Forms {
+    pub fn len(&self) -> usize {
+        self.places.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+
+    /// The `i`th word in `form`.
+    pub fn word(&self, form: Form, i: usize) -> &str {
+        let f = form as usize;
+        let start = if i == 0 { 0 } else { self.ends[f][i - 1] };
+        &self.words[f][start..self.ends[f][i]]
+    }
+
+    /// The `i`th token in `form`, written into `token`.
+    pub fn write_token(&self, form: Form, i: usize, token: &mut Token) {
+        let (position, from, to) = self.places[i];
+        token.text.clear();
+        token.text.push_str(self.word(form, i));
+        token.position = position;
+        token.offset_from = from;
+        token.offset_to = to;
+        token.position_length = 1;
+    }
+
+    /// Every token of `form`.
+    pub fn tokens(&self, form: Form) -> Vec<Token> {
+        (0..self.len())
+            .map(|i| {
+                let mut token = Token::default();
+                self.write_token(form, i, &mut token);
+                token
+            })
+            .collect()
+    }
+
+    fn push(&mut self, form: Form, word: &str) {
+        let f = form as usize;
+        self.words[f].push_str(word);
+        self.ends[f].push(self.words[f].len());
+    }
+}
+
+/// The tokens of `text` in all four forms.
+pub fn forms(text: &str) -> Forms {
+    let mut tokenizer = CzechTokenizer::default();
+    let mut stream = tokenizer.token_stream(text);
+    let mut forms = Forms::default();
+    let mut scratch = String::new();
+    while let Some(token) = stream.next() {
+        // As tantivy's RemoveLongFilter: tokens of MAX_TOKEN_BYTES or more go.
+        if token.text.len() >= MAX_TOKEN_BYTES {
+            continue;
+        }
+        forms
+            .places
+            .push((token.position, token.offset_from, token.offset_to));
+        scratch.clear();
+        scratch.push_str(&token.text);
+        LowerFilter.rewrite(&mut scratch);
+        forms.push(Form::Exact, &scratch);
+        scratch.clear();
+        scratch.push_str(&token.text);
+        FoldFilter.rewrite(&mut scratch);
+        forms.push(Form::Folded, &scratch);
+        let stem = FoldedLightStemmer.stem(&scratch);
+        forms.push(Form::Root, &DerivedRoot.root_of_stem(&stem));
+        forms.push(Form::Stem, &stem);
+    }
+    forms
+}
+
+thread_local! {
+    /// The last text analysed on this thread, and its forms.
+    static LAST: RefCell<Option<(String, Rc<Forms>)>> = const { RefCell::new(None) };
+}
+
+fn cached_forms(text: &str) -> Rc<Forms> {
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((cached, forms)) = last.as_ref()
+            && cached == text
+        {
+            return forms.clone();
+        }
+        let computed = Rc::new(forms(text));
+        *last = Some((text.to_owned(), computed.clone()));
+        computed
+    })
+}
+
+/// The tokenizer of one form: the whole shipped chain of that field.
+#[derive(Clone, Copy, Debug)]
+pub struct OnePass(pub Form);
+
+impl Tokenizer for OnePass {
+    type TokenStream<'a> = OnePassStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> OnePassStream {
+        OnePassStream {
+            forms: cached_forms(text),
+            form: self.0,
+            next: 0,
+            token: Token::default(),
+        }
+    }
+}
+
+pub struct OnePassStream {
+    forms: Rc<Forms>,
+    form: Form,
+    next: usize,
+    /// The current token, copied out of the shared forms so that filters
+    /// may change it.
+    token: Token,
+}
+
+impl TokenStream for OnePassStream {
+    fn advance(&mut self) -> bool {
+        if self.next >= self.forms.len() {
+            return false;
+        }
+        self.forms
+            .write_token(self.form, self.next, &mut self.token);
+        self.next += 1;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{CS_EXACT, CS_FOLDED, CS_ROOT, CS_STEM, chain_analyzer};
+
+    fn triples(tokens: &[Token]) -> Vec<(String, usize, std::ops::Range<usize>)> {
+        tokens
+            .iter()
+            .map(|t| (t.text.clone(), t.position, t.offset_from..t.offset_to))
+            .collect()
+    }
+
+    fn by_chain(name: &str, text: &str) -> Vec<(String, usize, std::ops::Range<usize>)> {
+        let mut analyzer = chain_analyzer(name).unwrap();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(t) = stream.next() {
+            out.push((t.text.clone(), t.position, t.offset_from..t.offset_to));
+        }
+        out
+    }
+
+    /// Every bundled measure, and the tokenizer's hard cases, give the same
+    /// tokens in one pass as through the registered chains.
+    #[test]
+    fn one_pass_equals_the_registered_chains() {
+        let corpus =
+            crate::ingest::import(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
+                .unwrap();
+        let hard = [
+            "Srdce a čin, o.p.s. a s. r. o.",
+            "sociálně-právní ochrana, ZŠ/MŠ, EKO-ANO",
+            "Kadan\u{30C} posky\u{AD}továny",
+            "slovo-ktere-je-opravdu-hodne-hodne-hodne-dlouhe-a-nema-konec nic",
+            "",
+        ];
+        let texts = corpus.measures.iter().map(|m| m.text.as_str()).chain(hard);
+        for text in texts {
+            let forms = forms(text);
+            assert_eq!(
+                triples(&forms.tokens(Form::Exact)),
+                by_chain(CS_EXACT, text),
+                "{text}"
+            );
+            assert_eq!(
+                triples(&forms.tokens(Form::Folded)),
+                by_chain(CS_FOLDED, text),
+                "{text}"
+            );
+            assert_eq!(
+                triples(&forms.tokens(Form::Stem)),
+                by_chain(CS_STEM, text),
+                "{text}"
+            );
+            assert_eq!(
+                triples(&forms.tokens(Form::Root)),
+                by_chain(CS_ROOT, text),
+                "{text}"
+            );
+        }
+    }
+
+    /// The cache serves each field of a text the right form, and a new text
+    /// its own.
+    #[test]
+    fn the_tokenizers_serve_each_form_of_the_right_text() {
+        let run = |form, text: &str| {
+            let mut tokenizer = OnePass(form);
+            let mut stream = tokenizer.token_stream(text);
+            let mut out = Vec::new();
+            while let Some(t) = stream.next() {
+                out.push(t.text.clone());
+            }
+            out
+        };
+        assert_eq!(
+            run(Form::Exact, "Školních psychologů"),
+            ["školních", "psychologů"]
+        );
+        assert_eq!(
+            run(Form::Folded, "Školních psychologů"),
+            ["skolnich", "psychologu"]
+        );
+        assert_eq!(
+            run(Form::Stem, "Školních psychologů"),
+            ["skoln", "psycholog"]
+        );
+        assert_eq!(
+            run(Form::Root, "Školních psychologů"),
+            ["skol", "psycholoh"]
+        );
+        assert_eq!(run(Form::Folded, "Kadaň"), ["kadan"]);
+    }
+}
