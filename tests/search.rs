@@ -159,3 +159,46 @@ fn without_diacritics_any_case() {
         assert!(ids(&hits).contains(&id), "{id}: {:?}", ids(&hits));
     }
 }
+
+#[test]
+fn suggestions_come_from_the_index_with_the_corpus_spelling() {
+    let (s, _dir) = common::bundled_searcher();
+    let texts = |q: &str| -> Vec<String> {
+        s.suggest(q, 8)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.text)
+            .collect()
+    };
+    let prost = s.suggest("prost", 8).unwrap();
+    assert_eq!(prost[0].text, "prostupného");
+    assert_eq!(prost[0].count, 7);
+    assert!(
+        texts("prost").contains(&"prostupného bydlení".to_owned()),
+        "{:?}",
+        texts("prost")
+    );
+    // Typed without diacritics, or with others.
+    assert_eq!(texts("prošt")[0], "prostupného");
+    assert_eq!(texts("PROSTUPNE")[0], "prostupného");
+    // Earlier words narrow the measures counted, and are kept as typed.
+    let narrowed = s.suggest("asistent prev", 8).unwrap();
+    assert!(
+        narrowed.iter().all(|s| s.text.starts_with("asistent prev")),
+        "{narrowed:?}"
+    );
+    assert!(
+        narrowed
+            .iter()
+            .any(|s| s.text == "asistent prevence kriminality"),
+        "{narrowed:?}"
+    );
+    // After a space: the words that follow, in any case of the last one.
+    assert!(
+        texts("prostupne ").contains(&"prostupného bydlení".to_owned()),
+        "{:?}",
+        texts("prostupne ")
+    );
+    assert!(texts("xyzzy").is_empty());
+    assert!(texts("").is_empty());
+}

@@ -21,6 +21,7 @@ use super::derive::DerivedRoot;
 use super::fold::{FoldFilter, LowerFilter};
 use super::rewrite::Rewrite;
 use super::stem::FoldedLightStemmer;
+use super::stopwords::is_stopword;
 use super::tokenize::CzechTokenizer;
 
 /// One of the four forms a word is indexed in.
@@ -34,6 +35,9 @@ pub enum Form {
     Stem,
     /// [`super::CS_ROOT`].
     Root,
+    /// [`super::CS_PAIRS`]: neighbouring content words, folded, as one
+    /// token ("prostupneho bydleni"), for suggestions.
+    Pairs,
 }
 
 /// The tokens of one text in each form. The words of a form are stored
@@ -41,20 +45,26 @@ pub enum Form {
 /// buffers rather than a string per word and form.
 #[derive(Debug, Default)]
 pub struct Forms {
-    /// Position and byte offsets in the text of each token.
+    /// Position and byte offsets in the text of each word, and of each
+    /// pair of words.
     places: Vec<(usize, usize, usize)>,
+    pair_places: Vec<(usize, usize, usize)>,
     /// Per form: the words, concatenated, and where each ends.
-    words: [String; 4],
-    ends: [Vec<usize>; 4],
+    words: [String; 5],
+    ends: [Vec<usize>; 5],
 }
 
 impl Forms {
-    pub fn len(&self) -> usize {
-        self.places.len()
+    /// How many tokens `form` has.
+    pub fn len(&self, form: Form) -> usize {
+        self.places_of(form).len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.places.is_empty()
+    fn places_of(&self, form: Form) -> &[(usize, usize, usize)] {
+        match form {
+            Form::Pairs => &self.pair_places,
+            _ => &self.places,
+        }
     }
 
     /// The `i`th word in `form`.
@@ -66,7 +76,7 @@ impl Forms {
 
     /// The `i`th token in `form`, written into `token`.
     pub fn write_token(&self, form: Form, i: usize, token: &mut Token) {
-        let (position, from, to) = self.places[i];
+        let (position, from, to) = self.places_of(form)[i];
         token.text.clear();
         token.text.push_str(self.word(form, i));
         token.position = position;
@@ -77,7 +87,7 @@ impl Forms {
 
     /// Every token of `form`.
     pub fn tokens(&self, form: Form) -> Vec<Token> {
-        (0..self.len())
+        (0..self.len(form))
             .map(|i| {
                 let mut token = Token::default();
                 self.write_token(form, i, &mut token);
@@ -119,7 +129,32 @@ pub fn forms(text: &str) -> Forms {
         forms.push(Form::Root, &DerivedRoot.root_of_stem(&stem));
         forms.push(Form::Stem, &stem);
     }
+    forms.add_pairs();
     forms
+}
+
+impl Forms {
+    /// Pairs of neighbouring words that both carry meaning: no function
+    /// word, no number.
+    fn add_pairs(&mut self) {
+        let content = |forms: &Forms, i: usize| {
+            let word = forms.word(Form::Folded, i);
+            !is_stopword(word) && !word.chars().all(|c| c.is_ascii_digit())
+        };
+        for i in 1..self.places.len() {
+            let ((position, from, _), (next_position, _, to)) =
+                (self.places[i - 1], self.places[i]);
+            if next_position == position + 1 && content(self, i - 1) && content(self, i) {
+                let pair = format!(
+                    "{} {}",
+                    self.word(Form::Folded, i - 1),
+                    self.word(Form::Folded, i)
+                );
+                self.pair_places.push((position, from, to));
+                self.push(Form::Pairs, &pair);
+            }
+        }
+    }
 }
 
 thread_local! {
@@ -169,7 +204,7 @@ pub struct OnePassStream {
 
 impl TokenStream for OnePassStream {
     fn advance(&mut self) -> bool {
-        if self.next >= self.forms.len() {
+        if self.next >= self.forms.len(self.form) {
             return false;
         }
         self.forms
@@ -279,5 +314,12 @@ mod tests {
             ["skol", "psycholoh"]
         );
         assert_eq!(run(Form::Folded, "Kadaň"), ["kadan"]);
+        assert_eq!(
+            run(
+                Form::Pairs,
+                "zřízení nízkoprahového zařízení pro děti a mládež v roce 2013"
+            ),
+            ["zrizeni nizkoprahoveho", "nizkoprahoveho zarizeni"]
+        );
     }
 }

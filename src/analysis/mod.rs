@@ -37,6 +37,7 @@ pub mod forms;
 pub mod lang;
 pub mod rewrite;
 pub mod stem;
+pub mod stopwords;
 pub mod synonyms;
 pub mod tokenize;
 
@@ -69,12 +70,16 @@ pub const CS_STEM_SNOWBALL: &str = "cs_stem_snowball";
 /// ([`DerivedRoot`]): "škola", "školní" and "školství" meet.
 pub const CS_ROOT: &str = "cs_root";
 
+/// Neighbouring content words as one folded token, for suggestions.
+pub const CS_PAIRS: &str = "cs_pairs";
+
 /// Every analyzer name [`register`] defines.
-pub const NAMES: [&str; 6] = [
+pub const NAMES: [&str; 7] = [
     CS_EXACT,
     CS_FOLDED,
     CS_STEM,
     CS_ROOT,
+    CS_PAIRS,
     CS_STEM_LUCENE,
     CS_STEM_SNOWBALL,
 ];
@@ -124,6 +129,7 @@ pub fn analyzer(name: &str) -> Option<TextAnalyzer> {
         CS_FOLDED => one_pass(Form::Folded),
         CS_STEM => one_pass(Form::Stem),
         CS_ROOT => one_pass(Form::Root),
+        CS_PAIRS => one_pass(Form::Pairs),
         _ => chain_analyzer(name),
     }
 }

@@ -26,6 +26,9 @@ pub struct Fields {
     pub text_stem: Field,
     /// Derivational roots: "škola" meets "školství", weighed low.
     pub text_root: Field,
+    /// Pairs of neighbouring words, for suggestions: only which measures
+    /// contain them, no frequencies or positions.
+    pub text_pairs: Field,
     pub phrases_folded: Field,
     pub phrases_stem: Field,
     pub places_folded: Field,
@@ -70,6 +73,15 @@ pub fn build() -> (Schema, Fields) {
         text_folded: builder.add_text_field("text_folded", analysed(analysis::CS_FOLDED)),
         text_stem: builder.add_text_field("text_stem", analysed(analysis::CS_STEM)),
         text_root: builder.add_text_field("text_root", analysed(analysis::CS_ROOT)),
+        text_pairs: builder.add_text_field(
+            "text_pairs",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(analysis::CS_PAIRS)
+                    .set_index_option(IndexRecordOption::Basic)
+                    .set_fieldnorms(false),
+            ),
+        ),
         phrases_folded: builder.add_text_field("phrases_folded", analysed(analysis::CS_FOLDED)),
         phrases_stem: builder.add_text_field("phrases_stem", analysed(analysis::CS_STEM)),
         places_folded: builder.add_text_field("places_folded", analysed(analysis::CS_FOLDED)),
@@ -97,6 +109,7 @@ impl Fields {
             text_folded: f("text_folded")?,
             text_stem: f("text_stem")?,
             text_root: f("text_root")?,
+            text_pairs: f("text_pairs")?,
             phrases_folded: f("phrases_folded")?,
             phrases_stem: f("phrases_stem")?,
             places_folded: f("places_folded")?,

@@ -217,8 +217,7 @@ impl Searcher {
         for Label { value, label } in &generation.meta.regions {
             labels.insert((Facet::Region, value.clone()), label.clone());
         }
-        let records = stored_records(&searcher, &generation)?;
-        let suggester = Suggester::build(records.iter().map(|m| m.text.as_str()));
+        let suggester = Suggester::load(&searcher, &generation.fields)?;
         let vocabularies = plan::Vocabularies {
             folded: typo::Vocabulary::load(&searcher, generation.fields.text_folded)?,
             stems: typo::Vocabulary::load(&searcher, generation.fields.text_stem)?,
@@ -377,7 +376,14 @@ impl Searcher {
                 format!("limit must be between 1 and {MAX_SUGGESTIONS}, got {limit}"),
             ));
         }
-        Ok(self.suggester.suggest(q, limit))
+        let searcher = self.reader.searcher();
+        Ok(self.suggester.suggest(
+            &searcher,
+            &self.generation.fields,
+            &self.analyzers,
+            q,
+            limit,
+        )?)
     }
 
     /// The stored record of the measure `id`.

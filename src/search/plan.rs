@@ -46,18 +46,7 @@ const PHRASE_SLOP: u32 = 2;
 /// shorter word one edit away is usually another word.
 pub const FUZZY_MIN_CHARS: usize = 5;
 
-/// Czech function words: they take part in phrases, but a measure does not
-/// match because it contains "pro" or "a".
-const STOPWORDS: &[&str] = &[
-    "a", "aby", "ale", "ani", "asi", "az", "by", "byl", "byla", "byly", "bylo", "co", "do", "dle",
-    "i", "jak", "je", "jeho", "jej", "jeji", "jejich", "jen", "jiz", "jsou", "k", "kde", "ke",
-    "ktera", "ktere", "kteri", "ktery", "mezi", "na", "nad", "nebo", "o", "od", "po", "pod", "pro",
-    "pri", "s", "se", "si", "ta", "tak", "ten", "to", "tzv", "u", "v", "ve", "z", "za", "ze",
-];
-
-pub fn is_stopword(folded: &str) -> bool {
-    STOPWORDS.contains(&folded)
-}
+pub use crate::analysis::stopwords::is_stopword;
 
 /// One query word in its analysed forms: exact (lowercase), folded,
 /// stemmed and reduced to its derivational root.

@@ -1,20 +1,26 @@
 //! Search-as-you-type: completions of the word being typed, as the corpus
-//! spells it.
+//! spells it, read from the index itself.
 //!
-//! The model is built from the stored measures when a generation is opened:
-//! every word and every pair of neighbouring content words, keyed by their
-//! folded form (so `prost` and `prošt` find the same), with the spelling the
-//! corpus uses most and the measures that contain it. Earlier words of the
-//! query narrow the measures whose words are counted, so "asistent prev"
-//! completes to what stands in measures about assistants.
+//! Completions of a word come from the term dictionary of the folded text
+//! (so `prost` and `prošt` find the same words), completions of two words
+//! from the dictionary of word pairs (`text_pairs`); both are sorted, so a
+//! prefix is one range. The spelling shown is the accented form the corpus
+//! uses most for the folded word, read once from the exact-form
+//! dictionary. Earlier words of the query narrow the measures counted:
+//! "asistent prev" completes to what stands in measures about assistants.
+//! Nothing here holds a copy of the measures, so opening an index of a
+//! million measures costs only a pass over its vocabulary.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::Serialize;
+use tantivy::collector::DocSetCollector;
+use tantivy::query::{BooleanQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{BitSet, DocAddress, DocSet, TERMINATED, Term};
 
-use super::plan::is_stopword;
-use crate::analysis;
-use crate::ingest::text::fold;
+use super::plan::{Analyzers, is_stopword};
+use crate::index::Fields;
 
 /// One completion and the number of measures it occurs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -23,143 +29,124 @@ pub struct Suggestion {
     pub count: u64,
 }
 
-#[derive(Debug, Default)]
-struct Entry {
-    /// Spellings seen, with how often: the most frequent is shown.
-    spellings: HashMap<String, u32>,
-    /// Sorted, distinct measure numbers.
-    docs: Vec<u32>,
-    /// For a pair: the stem of its first word.
-    first_stem: String,
-}
+/// How many candidates, at most, are counted against the earlier words:
+/// the most frequent ones, since counting means reading their postings.
+const CANDIDATES: usize = 64;
 
-impl Entry {
-    fn add(&mut self, spelling: &str, doc: u32) {
-        *self.spellings.entry(spelling.to_owned()).or_insert(0) += 1;
-        if self.docs.last() != Some(&doc) {
-            self.docs.push(doc);
-        }
-    }
-
-    fn spelling(&self) -> &str {
-        self.spellings
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map_or("", |(s, _)| s.as_str())
-    }
-}
-
-/// Words and word pairs of the corpus, by folded form.
+/// The corpus spelling of every folded word.
 #[derive(Debug, Default)]
 pub struct Suggester {
-    words: BTreeMap<String, Entry>,
-    pairs: BTreeMap<String, Entry>,
-    /// Stem → measures, for narrowing by earlier words in any case.
-    stems: HashMap<String, Vec<u32>>,
+    spellings: HashMap<String, String>,
 }
 
 impl Suggester {
-    /// Builds the model from the texts of all measures, `doc` numbering them.
-    pub fn build<'a>(texts: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut model = Suggester::default();
-        for (doc, text) in texts.into_iter().enumerate() {
-            model.add(doc as u32, text);
+    /// Reads the exact-form dictionary: for each folded word, the accented
+    /// spelling found in the most measures.
+    pub fn load(searcher: &tantivy::Searcher, fields: &Fields) -> tantivy::Result<Self> {
+        let mut best: HashMap<String, (String, u32)> = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let index = segment.inverted_index(fields.text_exact)?;
+            let mut stream = index.terms().stream()?;
+            while stream.advance() {
+                let Ok(spelling) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                let count = stream.value().doc_freq;
+                let entry = best
+                    .entry(crate::ingest::text::fold(spelling))
+                    .or_insert_with(|| (spelling.to_owned(), 0));
+                if count > entry.1 || (count == entry.1 && spelling < entry.0.as_str()) {
+                    *entry = (spelling.to_owned(), count);
+                }
+            }
         }
-        model
+        Ok(Suggester {
+            spellings: best
+                .into_iter()
+                .map(|(folded, (spelling, _))| (folded, spelling))
+                .collect(),
+        })
     }
 
-    fn add(&mut self, doc: u32, text: &str) {
-        let folded = analysis::analyze(analysis::CS_FOLDED, text);
-        let stems = analysis::analyze(analysis::CS_STEM, text);
-        let mut previous: Option<(String, String, String)> = None;
-        for ((key, _, range), (stem, _, _)) in folded.into_iter().zip(stems) {
-            let spelling = text[range].to_owned();
-            let stem_of_word = stem.clone();
-            let stems = self.stems.entry(stem).or_default();
-            if stems.last() != Some(&doc) {
-                stems.push(doc);
-            }
-            self.words
-                .entry(key.clone())
-                .or_default()
-                .add(&spelling, doc);
-            if is_stopword(&key) || key.chars().all(|c| c.is_ascii_digit()) {
-                previous = None;
-                continue;
-            }
-            if let Some((prev_key, prev_spelling, prev_stem)) = previous.take() {
-                let entry = self.pairs.entry(format!("{prev_key} {key}")).or_default();
-                entry.add(&format!("{prev_spelling} {spelling}"), doc);
-                entry.first_stem = prev_stem;
-            }
-            previous = Some((key, spelling, stem_of_word.clone()));
-        }
+    fn spell(&self, folded: &str) -> String {
+        folded
+            .split(' ')
+            .map(|word| self.spellings.get(word).map_or(word, String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Completions of `query`'s last word, at most `limit`, most frequent
     /// first. A query ending in a space completes the next word.
-    pub fn suggest(&self, query: &str, limit: usize) -> Vec<Suggestion> {
-        let words: Vec<(String, String)> = analysis::analyze(analysis::CS_FOLDED, query)
-            .into_iter()
-            .map(|(folded, _, range)| (folded, query[range].to_owned()))
-            .collect();
+    pub fn suggest(
+        &self,
+        searcher: &tantivy::Searcher,
+        fields: &Fields,
+        analyzers: &Analyzers,
+        query: &str,
+        limit: usize,
+    ) -> tantivy::Result<Vec<Suggestion>> {
+        let words = analyzers.words(query);
         let finished = query.ends_with(char::is_whitespace) || words.is_empty();
         let (context, typing) = if finished {
             (&words[..], None)
         } else {
             (&words[..words.len() - 1], words.last())
         };
-        let allowed = self.measures_with(context);
-        let prefix_typed: String = context
-            .iter()
-            .map(|(_, typed)| format!("{typed} "))
-            .collect();
-
-        let mut found: Vec<Suggestion> = Vec::new();
-        let mut push = |entry: &Entry, text: String| {
-            let count = match &allowed {
-                Some(allowed) => intersection_count(&entry.docs, allowed),
-                None => entry.docs.len(),
-            } as u64;
-            if count > 0 && !found.iter().any(|s| s.text == text) {
-                found.push(Suggestion { text, count });
-            }
+        let allowed = measures_with(searcher, fields, context.iter().map(|w| &w.slot))?;
+        let typed = |ws: &[super::plan::Word]| -> String {
+            ws.iter()
+                .map(|w| format!("{} ", &query[w.range.clone()]))
+                .collect()
         };
+
+        // (folded completion, text shown before it) of every candidate.
+        let mut candidates: Vec<(Field, String, String)> = Vec::new();
         match typing {
-            Some((prefix, _)) => {
-                for (_, entry) in self
-                    .words
-                    .range(prefix.clone()..)
-                    .take_while(|(k, _)| k.starts_with(prefix.as_str()))
-                {
-                    push(entry, format!("{prefix_typed}{}", entry.spelling()));
-                }
-                for (_, entry) in self
-                    .pairs
-                    .range(prefix.clone()..)
-                    .take_while(|(k, _)| k.starts_with(prefix.as_str()))
-                {
-                    push(entry, format!("{prefix_typed}{}", entry.spelling()));
-                }
-            }
-            // After a finished word: the words that follow it in the corpus.
-            None => {
-                if let Some((last, typed)) = context.last() {
-                    let stem = stem_of(typed);
-                    let before: String = context[..context.len() - 1]
-                        .iter()
-                        .map(|(_, typed)| format!("{typed} "))
-                        .collect();
-                    let candidates = self
-                        .pairs
-                        .range(last.clone()..)
-                        .take_while(|(k, _)| k.starts_with(last.as_str()));
-                    for (_, entry) in
-                        candidates.filter(|(_, e)| Some(&e.first_stem) == stem.as_ref())
-                    {
-                        push(entry, format!("{before}{}", entry.spelling()));
+            Some(word) => {
+                let before = typed(context);
+                for field in [fields.text_folded, fields.text_pairs] {
+                    for term in terms_with_prefix(searcher, field, &word.slot.folded)? {
+                        candidates.push((field, term, before.clone()));
                     }
                 }
+            }
+            // After a finished word: the pairs it begins, in any case.
+            None => {
+                if let Some(last) = context.last() {
+                    let before = typed(&context[..context.len() - 1]);
+                    for pair in terms_with_prefix(searcher, fields.text_pairs, &last.slot.stem)? {
+                        let first = pair.split(' ').next().unwrap_or("");
+                        if analyzers
+                            .slots(first)
+                            .first()
+                            .is_some_and(|s| s.stem == last.slot.stem)
+                        {
+                            candidates.push((fields.text_pairs, pair, before.clone()));
+                        }
+                    }
+                }
+            }
+        }
+
+        let mut counted: Vec<(u64, Field, String, String)> = candidates
+            .into_iter()
+            .map(|(field, term, before)| {
+                Ok((doc_freq(searcher, field, &term)?, field, term, before))
+            })
+            .collect::<tantivy::Result<_>>()?;
+        counted.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(&b.2)));
+        if let Some(allowed) = &allowed {
+            counted.truncate(CANDIDATES);
+            for candidate in &mut counted {
+                candidate.0 = count_in(searcher, candidate.1, &candidate.2, allowed)?;
+            }
+        }
+        let mut found: Vec<Suggestion> = Vec::new();
+        for (count, _, term, before) in counted {
+            let text = format!("{before}{}", self.spell(&term));
+            if count > 0 && !found.iter().any(|s| s.text == text) {
+                found.push(Suggestion { text, count });
             }
         }
         found.sort_by(|a, b| {
@@ -169,90 +156,97 @@ impl Suggester {
                 .then(a.text.cmp(&b.text))
         });
         found.truncate(limit);
-        found
+        Ok(found)
     }
+}
 
-    /// Measures containing every context word (in any case), or `None` when
-    /// there is no context.
-    fn measures_with(&self, context: &[(String, String)]) -> Option<Vec<u32>> {
-        let mut allowed: Option<Vec<u32>> = None;
-        for (_, typed) in context {
-            let Some(stem) = stem_of(typed) else {
-                continue;
-            };
-            if is_stopword(&fold(typed)) {
-                continue;
+/// The terms of `field` that start with `prefix`, across segments.
+fn terms_with_prefix(
+    searcher: &tantivy::Searcher,
+    field: Field,
+    prefix: &str,
+) -> tantivy::Result<Vec<String>> {
+    let mut upper = prefix.as_bytes().to_vec();
+    upper.push(0xFF);
+    let mut terms = Vec::new();
+    for segment in searcher.segment_readers() {
+        let index = segment.inverted_index(field)?;
+        let mut stream = index
+            .terms()
+            .range()
+            .ge(prefix.as_bytes())
+            .lt(&upper)
+            .into_stream()?;
+        while stream.advance() {
+            if let Ok(term) = std::str::from_utf8(stream.key()) {
+                terms.push(term.to_owned());
             }
-            let docs = self.stems.get(&stem).cloned().unwrap_or_default();
-            allowed = Some(match allowed {
-                None => docs,
-                Some(current) => current
-                    .into_iter()
-                    .filter(|d| docs.binary_search(d).is_ok())
-                    .collect(),
-            });
         }
-        allowed
     }
+    terms.sort();
+    terms.dedup();
+    Ok(terms)
 }
 
-fn stem_of(word: &str) -> Option<String> {
-    analysis::analyze(analysis::CS_STEM, word)
-        .into_iter()
-        .next()
-        .map(|(stem, _, _)| stem)
+fn doc_freq(searcher: &tantivy::Searcher, field: Field, term: &str) -> tantivy::Result<u64> {
+    searcher.doc_freq(&Term::from_field_text(field, term))
 }
 
-fn intersection_count(sorted: &[u32], allowed: &[u32]) -> usize {
-    sorted
+/// The measures that contain every content word of `context` (by stem), or
+/// `None` when there is no such word.
+fn measures_with<'a>(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    context: impl Iterator<Item = &'a super::plan::Slot>,
+) -> tantivy::Result<Option<Vec<BitSet>>> {
+    let terms: Vec<Box<dyn Query>> = context
+        .filter(|slot| !is_stopword(&slot.folded))
+        .map(|slot| {
+            Box::new(TermQuery::new(
+                Term::from_field_text(fields.text_stem, &slot.stem),
+                IndexRecordOption::Basic,
+            )) as Box<dyn Query>
+        })
+        .collect();
+    if terms.is_empty() {
+        return Ok(None);
+    }
+    let docs = searcher.search(&BooleanQuery::intersection(terms), &DocSetCollector)?;
+    let mut sets: Vec<BitSet> = searcher
+        .segment_readers()
         .iter()
-        .filter(|d| allowed.binary_search(d).is_ok())
-        .count()
+        .map(|s| BitSet::with_max_value(s.max_doc()))
+        .collect();
+    for DocAddress {
+        segment_ord,
+        doc_id,
+    } in docs
+    {
+        sets[segment_ord as usize].insert(doc_id);
+    }
+    Ok(Some(sets))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn model() -> Suggester {
-        Suggester::build([
-            "zajištění tréninkového stupně prostupného bydlení",
-            "zahájení pilotního provozu prostupného bydlení",
-            "zavedení modelu prostupného zaměstnávání",
-            "rozšíření sociálních služeb a rekonstrukce prostor",
-            "zavedení asistentů prevence kriminality",
-            "programy primární prevence na školách",
-        ])
-    }
-
-    fn texts(s: Vec<Suggestion>) -> Vec<String> {
-        s.into_iter().map(|s| s.text).collect()
-    }
-
-    #[test]
-    fn completes_with_the_corpus_diacritics() {
-        let s = model().suggest("prost", 10);
-        assert_eq!(
-            s[0],
-            Suggestion {
-                text: "prostupného".into(),
-                count: 3
+/// How many of the `allowed` measures contain `term`.
+fn count_in(
+    searcher: &tantivy::Searcher,
+    field: Field,
+    term: &str,
+    allowed: &[BitSet],
+) -> tantivy::Result<u64> {
+    let term = Term::from_field_text(field, term);
+    let mut count = 0;
+    for (segment, allowed) in searcher.segment_readers().iter().zip(allowed) {
+        let index = segment.inverted_index(field)?;
+        if let Some(mut postings) = index.read_postings(&term, IndexRecordOption::Basic)? {
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if allowed.contains(doc) {
+                    count += 1;
+                }
+                doc = postings.advance();
             }
-        );
-        assert!(texts(s).contains(&"prostupného bydlení".to_owned()));
-        assert_eq!(texts(model().suggest("prošt", 1)), ["prostupného"]);
+        }
     }
-
-    #[test]
-    fn earlier_words_narrow_the_completions() {
-        assert_eq!(
-            texts(model().suggest("asistent prev", 5)),
-            ["asistent prevence", "asistent prevence kriminality"]
-        );
-        assert_eq!(
-            texts(model().suggest("prostupne ", 5))[0],
-            "prostupného bydlení"
-        );
-        assert!(model().suggest("xyz", 5).is_empty());
-    }
+    Ok(count)
 }
