@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::period::{Period, YearMonth};
 
 /// One measure: one bullet of one report, with everything resolved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Measure {
     /// `{period}-{heading slug}-{NN}`, NN the bullet's 1-based place under its
     /// heading: readable, and the same every time the same data is imported.
@@ -37,7 +37,7 @@ pub struct Measure {
 
 /// Where a measure was read: the report file (relative to the data
 /// directory) and the line of its bullet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Source {
     pub file: String,
     pub line: usize,

@@ -26,24 +26,25 @@ pub struct Changes {
 }
 
 impl Changes {
-    pub fn between(old: &[Measure], new: &[Measure]) -> Self {
-        let old: BTreeMap<&str, &Measure> = old.iter().map(|m| (m.id.as_str(), m)).collect();
-        let new: BTreeMap<&str, &Measure> = new.iter().map(|m| (m.id.as_str(), m)).collect();
+    /// What changed from `old` to `new`, each given as measure id →
+    /// [`content_fingerprint`]: a rebuild of a million measures compares
+    /// two maps of ids and numbers, not two copies of every record.
+    pub fn between(old: &BTreeMap<String, u64>, new: &BTreeMap<String, u64>) -> Self {
         Changes {
             added: new
                 .keys()
                 .filter(|id| !old.contains_key(*id))
-                .map(|id| id.to_string())
+                .cloned()
                 .collect(),
             removed: old
                 .keys()
                 .filter(|id| !new.contains_key(*id))
-                .map(|id| id.to_string())
+                .cloned()
                 .collect(),
             changed: new
                 .iter()
-                .filter(|(id, m)| old.get(*id).is_some_and(|o| !same_content(o, m)))
-                .map(|(id, _)| id.to_string())
+                .filter(|(id, print)| old.get(*id).is_some_and(|o| o != *print))
+                .map(|(id, _)| id.clone())
                 .collect(),
         }
     }
@@ -53,13 +54,20 @@ impl Changes {
     }
 }
 
-/// Whether two records say the same, wherever in their report they stand:
+/// A fingerprint of what a record says, wherever in its report it stands:
 /// a bullet removed above a measure moves its line, not its content.
-fn same_content(a: &Measure, b: &Measure) -> bool {
+pub fn content_fingerprint(measure: &Measure) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
     Measure {
-        source: b.source.clone(),
-        ..a.clone()
-    } == *b
+        source: crate::ingest::Source {
+            file: String::new(),
+            line: 0,
+        },
+        ..measure.clone()
+    }
+    .hash(&mut hasher);
+    hasher.finish()
 }
 
 /// The outcome of a successful rebuild.
@@ -184,7 +192,7 @@ impl LiveIndex {
         let old = self.searcher();
         let generation = index::build_from_data(&self.data_dir, &self.index_dir)?;
         let searcher = Searcher::open(generation)?;
-        let changes = Changes::between(&old.all_measures()?, &searcher.all_measures()?);
+        let changes = Changes::between(&old.fingerprints()?, &searcher.fingerprints()?);
         let meta = searcher.meta().clone();
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(searcher);
         tracing::info!(

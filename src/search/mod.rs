@@ -400,10 +400,22 @@ impl Searcher {
         }
     }
 
-    /// Every stored measure, in index order.
-    pub fn all_measures(&self) -> Result<Vec<Measure>, SearchError> {
+    /// Every measure's id and content fingerprint, for telling what a
+    /// rebuild changed without holding two copies of every record.
+    pub fn fingerprints(&self) -> Result<std::collections::BTreeMap<String, u64>, SearchError> {
         let searcher = self.reader.searcher();
-        stored_records(&searcher, &self.generation)
+        let mut prints = std::collections::BTreeMap::new();
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(64)
+                .map_err(|e| SearchError::Internal(format!("cannot read stored measures: {e}")))?;
+            for doc_id in segment.doc_ids_alive() {
+                let doc: TantivyDocument = store.get(doc_id)?;
+                let measure = record_of(&doc, &self.generation)?;
+                prints.insert(measure.id.clone(), live::content_fingerprint(&measure));
+            }
+        }
+        Ok(prints)
     }
 
     fn stored_measure(
@@ -560,22 +572,4 @@ fn record_of(doc: &TantivyDocument, generation: &Generation) -> Result<Measure, 
         .ok_or_else(|| SearchError::Internal("a document without its record".into()))?;
     serde_json::from_str(json)
         .map_err(|e| SearchError::Internal(format!("a stored record does not parse: {e}")))
-}
-
-/// Every stored measure.
-fn stored_records(
-    searcher: &tantivy::Searcher,
-    generation: &Generation,
-) -> Result<Vec<Measure>, SearchError> {
-    let mut records = Vec::new();
-    for segment in searcher.segment_readers() {
-        let store = segment
-            .get_store_reader(64)
-            .map_err(|e| SearchError::Internal(format!("cannot read stored measures: {e}")))?;
-        for doc_id in segment.doc_ids_alive() {
-            let doc: TantivyDocument = store.get(doc_id)?;
-            records.push(record_of(&doc, generation)?);
-        }
-    }
-    Ok(records)
 }
