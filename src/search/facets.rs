@@ -6,13 +6,19 @@
 //! checks each matching measure against every filter: a measure that passes
 //! all of them is a hit and counts in every facet; one that fails exactly one
 //! facet's filter counts in that facet alone; the rest count nowhere.
+//!
+//! A generation never changes once built, so when it is opened every
+//! measure's facet values, years and listing place are read out of
+//! tantivy's columns into plain arrays ([`FacetTables`]): the collector
+//! then touches a few integers per matching measure, which is what makes
+//! exhaustive counting affordable on a million measures.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::Column;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::index::schema;
@@ -92,6 +98,103 @@ impl FacetValues {
 
     pub fn position(&self, value: &str) -> Option<usize> {
         self.values.binary_search_by(|v| v.as_str().cmp(value)).ok()
+    }
+}
+
+/// The values of one facet for every measure of a segment, as positions
+/// in [`FacetValues::values`]: measure `d` has `ids[starts[d]..starts[d + 1]]`.
+#[derive(Debug, Clone, Default)]
+struct Csr {
+    starts: Vec<u32>,
+    ids: Vec<u32>,
+}
+
+impl Csr {
+    #[inline]
+    fn of(&self, doc: DocId) -> &[u32] {
+        let doc = doc as usize;
+        &self.ids[self.starts[doc] as usize..self.starts[doc + 1] as usize]
+    }
+}
+
+/// One segment's measures in plain arrays.
+#[derive(Debug, Clone, Default)]
+struct SegmentTable {
+    facets: [Csr; 4],
+    year_from: Vec<u16>,
+    year_to: Vec<u16>,
+    order: Vec<u32>,
+}
+
+/// Every facet's values, and every segment's measures as [`SegmentTable`]s.
+#[derive(Debug, Clone, Default)]
+pub struct FacetTables {
+    pub values: [FacetValues; 4],
+    segments: Vec<SegmentTable>,
+}
+
+impl FacetTables {
+    pub fn load(searcher: &tantivy::Searcher) -> tantivy::Result<Self> {
+        let loaded: Vec<FacetValues> = Facet::ALL
+            .iter()
+            .map(|f| FacetValues::load(searcher, f.name()))
+            .collect::<tantivy::Result<_>>()?;
+        let values: [FacetValues; 4] = loaded.try_into().expect("four facets");
+        let segments = searcher
+            .segment_readers()
+            .iter()
+            .enumerate()
+            .map(|(ord, reader)| SegmentTable::load(reader, ord, &values))
+            .collect::<tantivy::Result<_>>()?;
+        Ok(FacetTables { values, segments })
+    }
+}
+
+impl SegmentTable {
+    fn load(
+        reader: &SegmentReader,
+        segment: usize,
+        values: &[FacetValues; 4],
+    ) -> tantivy::Result<Self> {
+        let fast = reader.fast_fields();
+        let max_doc = reader.max_doc();
+        let mut facets: [Csr; 4] = Default::default();
+        for facet in Facet::ALL {
+            let csr = &mut facets[facet.index()];
+            csr.starts.reserve(max_doc as usize + 1);
+            csr.starts.push(0);
+            let column = fast.str(facet.name())?;
+            let map = values[facet.index()]
+                .segment_maps
+                .get(segment)
+                .map_or(&[][..], Vec::as_slice);
+            for doc in 0..max_doc {
+                if let Some(column) = &column {
+                    csr.ids
+                        .extend(column.term_ords(doc).map(|ord| map[ord as usize]));
+                }
+                csr.starts.push(csr.ids.len() as u32);
+            }
+        }
+        let read = |name: &str, missing: u64| -> tantivy::Result<Vec<u64>> {
+            let column: Column<u64> = fast.u64(name)?;
+            Ok((0..max_doc)
+                .map(|doc| column.first(doc).unwrap_or(missing))
+                .collect())
+        };
+        let year = |v: u64| v.min(u64::from(u16::MAX)) as u16;
+        Ok(SegmentTable {
+            facets,
+            year_from: read(schema::YEAR_FROM, u64::MAX)?
+                .into_iter()
+                .map(year)
+                .collect(),
+            year_to: read(schema::YEAR_TO, 0)?.into_iter().map(year).collect(),
+            order: read(schema::ORDER, u64::from(u32::MAX))?
+                .into_iter()
+                .map(|o| o.min(u64::from(u32::MAX)) as u32)
+                .collect(),
+        })
     }
 }
 
@@ -185,7 +288,7 @@ pub struct FacetedCollector {
 
 #[derive(Debug)]
 struct Shared {
-    facets: Arc<[FacetValues; 4]>,
+    tables: Arc<FacetTables>,
     /// Per facet: `None` for no filter, else which values are selected.
     selected: [Option<Vec<bool>>; 4],
     conditions: Vec<Vec<Compiled>>,
@@ -202,7 +305,8 @@ fn mask(len: usize, positions: &[usize]) -> Vec<bool> {
 }
 
 impl FacetedCollector {
-    pub fn new(facets: Arc<[FacetValues; 4]>, selection: Selection) -> Self {
+    pub fn new(tables: Arc<FacetTables>, selection: Selection) -> Self {
+        let facets = &tables.values;
         let selected = std::array::from_fn(|f| {
             selection.selected[f]
                 .as_ref()
@@ -234,7 +338,7 @@ impl FacetedCollector {
             .collect();
         FacetedCollector {
             shared: Arc::new(Shared {
-                facets,
+                tables: tables.clone(),
                 selected,
                 conditions,
                 keep: selection.keep,
@@ -244,7 +348,7 @@ impl FacetedCollector {
     }
 
     fn zero_counts(&self) -> [Vec<u64>; 4] {
-        std::array::from_fn(|f| vec![0; self.shared.facets[f].values.len()])
+        std::array::from_fn(|f| vec![0; self.shared.tables.values[f].values.len()])
     }
 }
 
@@ -297,10 +401,6 @@ pub struct Collected {
 pub struct SegmentFacets {
     shared: Arc<Shared>,
     segment: SegmentOrdinal,
-    columns: [Option<StrColumn>; 4],
-    year_from: Column<u64>,
-    year_to: Column<u64>,
-    order: Column<u64>,
     heap: BinaryHeap<Ranked>,
     total: u64,
     counts: [Vec<u64>; 4],
@@ -313,22 +413,16 @@ impl Collector for FacetedCollector {
     fn for_segment(
         &self,
         segment: SegmentOrdinal,
-        reader: &SegmentReader,
+        _reader: &SegmentReader,
     ) -> tantivy::Result<Self::Child> {
-        let fast = reader.fast_fields();
-        let column = |f: Facet| fast.str(f.name());
+        if segment as usize >= self.shared.tables.segments.len() {
+            return Err(tantivy::TantivyError::InternalError(
+                "a segment the facet tables were not loaded for".into(),
+            ));
+        }
         Ok(SegmentFacets {
             shared: self.shared.clone(),
             segment,
-            columns: [
-                column(Facet::Town)?,
-                column(Facet::Period)?,
-                column(Facet::Category)?,
-                column(Facet::Region)?,
-            ],
-            year_from: fast.u64(schema::YEAR_FROM)?,
-            year_to: fast.u64(schema::YEAR_TO)?,
-            order: fast.u64(schema::ORDER)?,
             heap: BinaryHeap::with_capacity(self.shared.keep + 1),
             total: 0,
             counts: self.zero_counts(),
@@ -360,11 +454,20 @@ impl Collector for FacetedCollector {
 }
 
 impl SegmentFacets {
-    /// The position in the facet's values of a segment term ordinal.
-    fn position(&self, facet: usize, ord: u64) -> usize {
-        self.shared.facets[facet].segment_maps[self.segment as usize][ord as usize] as usize
+    #[inline]
+    fn table(&self) -> &SegmentTable {
+        &self.shared.tables.segments[self.segment as usize]
     }
 
+    #[inline]
+    fn has_value(&self, facet: usize, mask: &[bool], doc: DocId) -> bool {
+        self.table().facets[facet]
+            .of(doc)
+            .iter()
+            .any(|&id| mask[id as usize])
+    }
+
+    #[inline]
     fn passes(&self, facet: usize, doc: DocId) -> bool {
         match &self.shared.selected[facet] {
             Some(selected) => self.has_value(facet, selected, doc),
@@ -372,27 +475,19 @@ impl SegmentFacets {
         }
     }
 
+    #[inline]
     fn count(&mut self, facet: usize, doc: DocId) {
-        let Some(column) = &self.columns[facet] else {
-            return;
-        };
-        let maps = &self.shared.facets[facet].segment_maps[self.segment as usize];
-        for ord in column.term_ords(doc) {
-            self.counts[facet][maps[ord as usize] as usize] += 1;
+        let ids = self.shared.tables.segments[self.segment as usize].facets[facet].of(doc);
+        let counts = &mut self.counts[facet];
+        for &id in ids {
+            counts[id as usize] += 1;
         }
     }
 
-    fn has_value(&self, facet: usize, mask: &[bool], doc: DocId) -> bool {
-        self.columns[facet].as_ref().is_some_and(|column| {
-            column
-                .term_ords(doc)
-                .any(|ord| mask[self.position(facet, ord)])
-        })
-    }
-
     fn year_holds(&self, bound: YearBound, op: Comparison, value: u64, doc: DocId) -> bool {
-        let from = self.year_from.first(doc).unwrap_or(u64::MAX);
-        let to = self.year_to.first(doc).unwrap_or(0);
+        let table = self.table();
+        let from = u64::from(table.year_from[doc as usize]);
+        let to = u64::from(table.year_to[doc as usize]);
         match bound {
             YearBound::From => op.holds(from, value),
             YearBound::To => op.holds(to, value),
@@ -425,14 +520,23 @@ impl SegmentFacets {
         if keep == 0 {
             return;
         }
-        self.heap.push(Ranked {
+        let ranked = Ranked {
             score: if self.shared.scored { score } else { 0.0 },
-            order: self.order.first(doc).unwrap_or(u64::MAX),
+            order: u64::from(self.table().order[doc as usize]),
             address: DocAddress::new(self.segment, doc),
-        });
-        if self.heap.len() > keep {
+        };
+        // A full heap only takes a hit better than its worst.
+        if self.heap.len() == keep {
+            if self
+                .heap
+                .peek()
+                .is_some_and(|worst| ranked.better(worst) != Ordering::Less)
+            {
+                return;
+            }
             self.heap.pop();
         }
+        self.heap.push(ranked);
     }
 }
 

@@ -28,7 +28,9 @@ use crate::analysis::Synonyms;
 use crate::index::{Generation, Label, Meta};
 use crate::ingest::Measure;
 use crate::ingest::text::{fold, folded_words};
-pub use facets::{Comparison, Facet, FacetValues, FacetedCollector, Literal, Selection, YearBound};
+pub use facets::{
+    Comparison, Facet, FacetTables, FacetValues, FacetedCollector, Literal, Selection, YearBound,
+};
 pub use query::UserQuery;
 pub use suggest::{Suggester, Suggestion};
 
@@ -180,7 +182,7 @@ pub struct Searcher {
     reader: IndexReader,
     generation: Generation,
     synonyms: Synonyms,
-    facets: Arc<[FacetValues; 4]>,
+    facets: Arc<FacetTables>,
     /// Per facet: folded value → positions, for case- and
     /// diacritics-insensitive filters.
     folded_values: [HashMap<String, Vec<usize>>; 4],
@@ -198,11 +200,8 @@ impl Searcher {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let searcher = reader.searcher();
-        let loaded: Vec<FacetValues> = Facet::ALL
-            .iter()
-            .map(|f| FacetValues::load(&searcher, f.name()))
-            .collect::<Result<_, _>>()?;
-        let facets: [FacetValues; 4] = loaded.try_into().expect("four facets");
+        let tables = FacetTables::load(&searcher)?;
+        let facets = &tables.values;
         let folded_values = std::array::from_fn(|f| {
             let mut map: HashMap<String, Vec<usize>> = HashMap::new();
             for (position, value) in facets[f].values.iter().enumerate() {
@@ -228,7 +227,7 @@ impl Searcher {
             reader,
             synonyms: generation.synonyms.clone(),
             generation,
-            facets: Arc::new(facets),
+            facets: Arc::new(tables),
             folded_values,
             labels,
             suggester,
@@ -516,7 +515,7 @@ impl Searcher {
 
     fn facet_counts(&self, counts: &[Vec<u64>; 4]) -> FacetCounts {
         let list = |facet: Facet| {
-            let values = &self.facets[facet.index()].values;
+            let values = &self.facets.values[facet.index()].values;
             let mut list: Vec<FacetCount> = counts[facet.index()]
                 .iter()
                 .enumerate()
