@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -68,13 +69,13 @@ async fn connect(port: u16, profile: &Path) -> Client {
     }
 }
 
-/// Waits until `check` holds, polling; panics with `what` after 10 s.
+/// Waits until `check` holds, polling; panics with `what` after 20 s.
 async fn wait_for<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(20);
     while !check().await {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -98,8 +99,25 @@ async fn status(c: &Client) -> String {
         .unwrap()
 }
 
-async fn screenshot(c: &Client, name: &str, width: u32, height: u32) {
+/// Sizes the window so that the page itself (the viewport) is
+/// `width`×`height`: the window's own frame is measured and added.
+async fn set_viewport(c: &Client, width: u32, height: u32) {
     c.set_window_size(width, height).await.unwrap();
+    let inner = c
+        .execute("return [window.innerWidth, window.innerHeight];", vec![])
+        .await
+        .unwrap();
+    let frame = |i: usize, want: u32| {
+        let got = inner[i].as_u64().unwrap() as u32;
+        want + want.saturating_sub(got)
+    };
+    c.set_window_size(frame(0, width), frame(1, height))
+        .await
+        .unwrap();
+}
+
+async fn screenshot(c: &Client, name: &str, width: u32, height: u32) {
+    set_viewport(c, width, height).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -163,7 +181,9 @@ async fn search_refine_and_reload_in_chromium() {
         assert!(ids.contains(&id.to_owned()), "{id} not among {ids:?}");
     }
     let kadan = c
-        .find(Locator::Css("#hits .hit[data-id='2011-2014-kadan-07'] p"))
+        .find(Locator::Css(
+            "#hits .hit[data-id='2011-2014-kadan-07'] .hit-text",
+        ))
         .await
         .unwrap();
     assert!(
@@ -210,7 +230,11 @@ async fn search_refine_and_reload_in_chromium() {
         !ids.is_empty() && ids.iter().all(|id| id.contains("kadan"))
     })
     .await;
-    assert_ne!(status(&c).await, total_before);
+    assert!(
+        status(&c).await.contains(" 3 opatření"),
+        "{}",
+        status(&c).await
+    );
     assert_ne!(category_counts(&c).await, categories_before);
     // Disjunctive: the other towns are still offered.
     assert!(
@@ -222,24 +246,17 @@ async fn search_refine_and_reload_in_chromium() {
     );
     let filtered_url = c.current_url().await.unwrap();
     let filtered_ids = hit_ids(&c).await;
+    let filtered_categories = category_counts(&c).await;
     screenshot(&c, "desktop-filtered.png", 1280, 900).await;
 
-    // Reload the URL: the same page.
-    c.goto(filtered_url.as_str()).await.unwrap();
+    // Reload: the same page, from the URL alone.
+    c.refresh().await.unwrap();
     wait_for("the reloaded page", || async {
-        hit_ids(&c).await == filtered_ids
+        hit_ids(&c).await == filtered_ids && category_counts(&c).await == filtered_categories
     })
     .await;
-    let checked = c
-        .find(Locator::Css(
-            "fieldset[data-facet='town'] input[value='Kadaň']",
-        ))
-        .await
-        .unwrap()
-        .prop("checked")
-        .await
-        .unwrap();
-    assert_eq!(checked.as_deref(), Some("true"));
+    assert_eq!(c.current_url().await.unwrap(), filtered_url);
+    assert!(town_checked(&c, "Kadaň").await);
     assert_eq!(
         c.find(Locator::Id("q"))
             .await
@@ -251,17 +268,66 @@ async fn search_refine_and_reload_in_chromium() {
         Some("prostupne bydleni")
     );
 
-    // Back goes to the unfiltered search.
+    // Back: the search before the filter, with its counts; forward again.
     c.back().await.unwrap();
     wait_for("the state before the filter", || async {
         !c.current_url().await.unwrap().as_str().contains("town=")
             && status(&c).await == total_before
+            && category_counts(&c).await == categories_before
+    })
+    .await;
+    assert!(!town_checked(&c, "Kadaň").await);
+    assert_eq!(hit_ids(&c).await, ids);
+    c.forward().await.unwrap();
+    wait_for("the filter again", || async {
+        hit_ids(&c).await == filtered_ids
+    })
+    .await;
+    assert!(town_checked(&c, "Kadaň").await);
+
+    // Suggestions by keyboard: arrow down to the first, Enter searches it.
+    let input = c.find(Locator::Id("q")).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys("asistent prev").await.unwrap();
+    wait_for("suggestions for the second word", || async {
+        c.find(Locator::Css("#suggestions li")).await.is_ok()
+    })
+    .await;
+    let first = c
+        .find(Locator::Css("#suggestions li"))
+        .await
+        .unwrap()
+        .attr("data-text")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(first.starts_with("asistent prev"), "{first}");
+    input.send_keys(&Key::Down.to_string()).await.unwrap();
+    assert_eq!(
+        input
+            .attr("aria-activedescendant")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("suggestion-0")
+    );
+    input.send_keys(&Key::Enter.to_string()).await.unwrap();
+    let wanted = format!("q={}", first.replace(' ', "+"));
+    wait_for("the chosen suggestion searched", || async {
+        c.current_url().await.unwrap().as_str().contains(&wanted)
+            && c.find(Locator::Id("suggestions"))
+                .await
+                .unwrap()
+                .attr("hidden")
+                .await
+                .unwrap()
+                .is_some()
     })
     .await;
 
-    // No results: the page offers to remove the filter.
+    // No results: one button per filter, and removing one finds something.
     c.goto(&format!(
-        "{}/?q=prostupne+bydleni&town=Krupka&category=zdravi",
+        "{}/?q=prostupne+bydleni&town=Krupka&category=dluhy",
         server.base
     ))
     .await
@@ -276,15 +342,83 @@ async fn search_refine_and_reload_in_chromium() {
             .is_none()
     })
     .await;
-    let remove = c.find(Locator::Css("#empty-actions button")).await.unwrap();
-    assert!(remove.text().await.unwrap().starts_with("Zrušit"));
+    let buttons = c
+        .find_all(Locator::Css("#empty-actions button"))
+        .await
+        .unwrap();
+    assert_eq!(buttons.len(), 2);
+    assert!(buttons[1].text().await.unwrap().starts_with("Zrušit"));
+    screenshot(&c, "desktop-empty.png", 1280, 900).await;
+    buttons[1].click().await.unwrap();
+    wait_for("results without the category filter", || async {
+        !hit_ids(&c).await.is_empty()
+    })
+    .await;
+    assert!(
+        !c.current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("category=")
+    );
 
-    // Phone width.
+    // Phone width: the filters fold away above the results.
     c.goto(filtered_url.as_str()).await.unwrap();
+    set_viewport(&c, 390, 844).await;
+    c.refresh().await.unwrap();
     wait_for("the filtered page again", || async {
         hit_ids(&c).await == filtered_ids
     })
     .await;
+    let filters = c.find(Locator::Id("filters")).await.unwrap();
+    assert_eq!(
+        filters.prop("open").await.unwrap().as_deref(),
+        Some("false")
+    );
     screenshot(&c, "phone-results.png", 390, 844).await;
+    c.find(Locator::Css("#filters > summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    screenshot(&c, "phone-filters.png", 390, 844).await;
     c.close().await.unwrap();
+}
+
+async fn town_checked(c: &Client, town: &str) -> bool {
+    c.find(Locator::Css(&format!(
+        "fieldset[data-facet='town'] input[value='{town}']"
+    )))
+    .await
+    .unwrap()
+    .prop("checked")
+    .await
+    .unwrap()
+    .as_deref()
+        == Some("true")
+}
+
+/// The page and its assets, without a browser: types and caching.
+#[tokio::test]
+async fn page_and_assets_are_served_with_types_and_caching() {
+    let server = common::TestServer::start(&common::data_dir(), None).await;
+    for (path, mime, cache, needle) in [
+        ("/", "text/html", "no-cache", "Hledat opatření"),
+        ("/assets/app.js", "text/javascript", "max-age", "/suggest"),
+        ("/assets/style.css", "text/css", "max-age", "@media"),
+    ] {
+        let response = server
+            .client
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let header = |name: &str| response.headers()[name].to_str().unwrap().to_owned();
+        assert!(header("content-type").starts_with(mime), "{path}");
+        assert!(header("content-type").contains("charset=utf-8"), "{path}");
+        assert!(header("cache-control").contains(cache), "{path}");
+        assert!(response.text().await.unwrap().contains(needle), "{path}");
+    }
 }

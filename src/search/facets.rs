@@ -292,6 +292,9 @@ struct Shared {
     /// Per facet: `None` for no filter, else which values are selected.
     selected: [Option<Vec<bool>>; 4],
     conditions: Vec<Vec<Compiled>>,
+    /// Whether any facet has a filter: when none has, no measure can fail
+    /// one, and the check is skipped.
+    any_selected: bool,
     keep: usize,
     scored: bool,
 }
@@ -339,6 +342,7 @@ impl FacetedCollector {
         FacetedCollector {
             shared: Arc::new(Shared {
                 tables: tables.clone(),
+                any_selected: selected.iter().any(Option::is_some),
                 selected,
                 conditions,
                 keep: selection.keep,
@@ -475,6 +479,24 @@ impl SegmentFacets {
         }
     }
 
+    /// Counts the measure in every facet: the hot path of a search, with
+    /// the segment's table looked up once.
+    #[inline]
+    fn count_all(&mut self, doc: DocId) {
+        let SegmentFacets {
+            shared,
+            segment,
+            counts,
+            ..
+        } = self;
+        let table = &shared.tables.segments[*segment as usize];
+        for (csr, counts) in table.facets.iter().zip(counts.iter_mut()) {
+            for &id in csr.of(doc) {
+                counts[id as usize] += 1;
+            }
+        }
+    }
+
     #[inline]
     fn count(&mut self, facet: usize, doc: DocId) {
         let ids = self.shared.tables.segments[self.segment as usize].facets[facet].of(doc);
@@ -544,17 +566,19 @@ impl SegmentCollector for SegmentFacets {
     type Fruit = Collected;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        if !self.meets_conditions(doc) {
+        if !self.shared.conditions.is_empty() && !self.meets_conditions(doc) {
             return;
         }
         // Bit f set: the measure fails facet f's filter.
-        let failing = (0..4).fold(0u8, |bits, f| bits | (u8::from(!self.passes(f, doc)) << f));
+        let failing = if self.shared.any_selected {
+            (0..4).fold(0u8, |bits, f| bits | (u8::from(!self.passes(f, doc)) << f))
+        } else {
+            0
+        };
         match failing.count_ones() {
             0 => {
                 self.total += 1;
-                for f in 0..4 {
-                    self.count(f, doc);
-                }
+                self.count_all(doc);
                 self.keep(doc, score);
             }
             1 => self.count(failing.trailing_zeros() as usize, doc),

@@ -1,6 +1,7 @@
 // The search page: plain JavaScript over the public API (/search, /suggest,
-// /facets/{facet}). The whole state lives in the URL, with the API's own
-// parameter names, so a link reproduces a search and back/forward work.
+// /facets, /facets/{facet}, /measures/{id}). The whole state lives in the
+// URL, with the API's own parameter names, so a link reproduces a search
+// and back/forward work.
 'use strict';
 
 const FACETS = [
@@ -12,6 +13,7 @@ const FACETS = [
 const PAGE = 10;
 const $ = (id) => document.getElementById(id);
 const labels = { category: {}, region: {} };
+let years = [];
 let expandedTowns = false;
 let townFilter = '';
 
@@ -19,7 +21,12 @@ let townFilter = '';
 
 function readState() {
   const p = new URLSearchParams(location.search);
-  const state = { q: p.get('q') || '', year: p.get('year') || '', offset: Number(p.get('offset')) || 0 };
+  const offset = Number(p.get('offset'));
+  const state = {
+    q: p.get('q') || '',
+    year: p.get('year') || '',
+    offset: Number.isInteger(offset) && offset > 0 ? offset : 0,
+  };
   for (const f of FACETS) state[f.name] = p.getAll(f.name);
   return state;
 }
@@ -37,7 +44,29 @@ function toQuery(state, extra = {}) {
 function go(state) {
   const query = toQuery(state);
   history.pushState(null, '', query ? `?${query}` : location.pathname);
-  render();
+  return render();
+}
+
+// ---- the whole collection: labels and years, fetched once -------------
+
+const collection = fetch('/facets')
+  .then((response) => (response.ok ? response.json() : null))
+  .then((body) => {
+    if (!body) return;
+    remember(body.facets);
+    const all = new Set();
+    for (const p of body.facets.period) {
+      const [from, to] = p.value.split('-').map(Number);
+      for (let y = from; y <= to; y++) all.add(y);
+    }
+    years = [...all].sort((a, b) => a - b);
+  })
+  .catch(() => {});
+
+function remember(facets) {
+  for (const f of ['category', 'region']) {
+    for (const v of facets[f] || []) if (v.label) labels[f][v.value] = v.label;
+  }
 }
 
 // ---- rendering --------------------------------------------------------
@@ -48,26 +77,28 @@ async function render() {
   const state = readState();
   const mine = ++generation;
   $('q').value = state.q;
+  $('results').setAttribute('aria-busy', 'true');
   let body;
   try {
-    const response = await fetch(`/search?${toQuery(state, { limit: String(PAGE) })}`);
+    const [response] = await Promise.all([fetch(`/search?${toQuery(state, { limit: String(PAGE) })}`), collection]);
     body = await response.json();
     if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
   } catch (error) {
     if (mine !== generation) return;
+    $('results').removeAttribute('aria-busy');
     $('status').textContent = `Hledání se nezdařilo: ${error.message}`;
-    $('hits').replaceChildren();
+    for (const id of ['hits', 'active', 'pager']) $(id).replaceChildren();
+    $('empty').hidden = true;
     return;
   }
   if (mine !== generation) return; // a newer search is on its way
-  for (const f of ['category', 'region']) {
-    for (const v of body.facets[f]) if (v.label) labels[f][v.value] = v.label;
-  }
+  $('results').removeAttribute('aria-busy');
+  remember(body.facets);
   renderStatus(state, body);
   renderActive(state);
   renderHits(body.hits);
   renderFacets(state, body.facets);
-  renderYears(state, body.facets.period);
+  renderYears(state);
   renderPager(state, body.total);
   renderEmpty(state, body.total);
   document.title = state.q ? `${state.q} – Opatření obcí` : 'Opatření obcí – vyhledávání';
@@ -76,15 +107,18 @@ async function render() {
 function renderStatus(state, body) {
   const status = $('status');
   status.replaceChildren();
+  // With nothing found the box below says so; the status is still announced.
+  status.classList.toggle('visually-hidden', body.total === 0);
   if (body.total === 0) {
     status.textContent = 'Nic nenalezeno.';
     return;
   }
   const strong = document.createElement('strong');
   strong.textContent = body.total.toLocaleString('cs-CZ');
-  const from = state.offset + 1;
-  const to = Math.min(state.offset + PAGE, body.total);
-  status.append('Nalezeno ', strong, ' opatření', body.total > PAGE ? ` · zobrazeno ${from}–${to}` : '');
+  // Czech agrees the verb with the number: 1 and 5+ "nalezeno", 2–4 "nalezena".
+  status.append(body.total >= 2 && body.total <= 4 ? 'Nalezena ' : 'Nalezeno ', strong, ' opatření');
+  if (!body.hits.length) status.append(' · tato stránka už je za koncem výsledků');
+  else if (body.total > PAGE) status.append(` · zobrazeno ${state.offset + 1}–${state.offset + body.hits.length}`);
 }
 
 function facetLabel(facet, value) {
@@ -94,7 +128,9 @@ function facetLabel(facet, value) {
 
 function activeFilters(state) {
   const list = [];
-  for (const f of FACETS) for (const v of state[f.name]) list.push({ facet: f.name, value: v, text: `${f.title}: ${facetLabel(f.name, v)}` });
+  for (const f of FACETS) {
+    for (const v of state[f.name]) list.push({ facet: f.name, value: v, text: `${f.title}: ${facetLabel(f.name, v)}` });
+  }
   if (state.year) list.push({ facet: 'year', value: state.year, text: `Rok: ${state.year}` });
   return list;
 }
@@ -112,48 +148,91 @@ function removeButton(state, filter, label) {
   button.type = 'button';
   button.className = 'chip-remove';
   button.textContent = label || filter.text;
-  button.setAttribute('aria-label', `Zrušit filtr ${filter.text}`);
-  button.addEventListener('click', () => go(without(state, filter)));
+  button.setAttribute('aria-label', filter.facet === 'q' ? `Hledat bez ${filter.text}` : `Zrušit filtr ${filter.text}`);
+  button.addEventListener('click', () => go(without(state, filter)).then(() => $('results').focus()));
   return button;
 }
 
 function renderActive(state) {
   const filters = activeFilters(state);
-  $('filters').querySelector('summary').textContent = filters.length ? `Filtry (${filters.length})` : 'Filtry';
+  $('filters-count').textContent = filters.length ? ` (${filters.length})` : '';
   const items = filters.map((filter) => {
     const li = document.createElement('li');
     li.append(removeButton(state, filter));
     return li;
   });
+  if (filters.length > 1) {
+    const li = document.createElement('li');
+    const clear = document.createElement('button');
+    clear.type = 'button';
+    clear.className = 'clear-all';
+    clear.textContent = 'Zrušit všechny filtry';
+    clear.addEventListener('click', () => go({ ...readState(), town: [], period: [], category: [], region: [], year: '', offset: 0 }));
+    li.append(clear);
+    items.push(li);
+  }
   $('active').replaceChildren(...items);
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function month(value) {
+  const [y, m] = (value || '').split('-');
+  return m ? `${Number(m)}/${y}` : value || '';
+}
+
+async function fillDetail(container, id, fragment) {
+  container.textContent = 'Načítám…';
+  try {
+    const response = await fetch(`/measures/${encodeURIComponent(id)}`);
+    if (!response.ok) throw new Error(String(response.status));
+    const m = await response.json();
+    const list = el('dl', 'detail-list');
+    const row = (term, value) => {
+      if (!value) return;
+      list.append(el('dt', '', term), el('dd', '', value));
+    };
+    if (fragment) row('Celý text', m.text);
+    if (m.heading && !(m.towns.length === 1 && m.towns[0] === m.heading)) row('Uvedeno u', m.heading);
+    row('Lokality', m.localities.join(', '));
+    row('Období', `${month(m.period_from)} – ${month(m.period_to)}`);
+    row('Klíčové fráze', m.key_phrases.join(', '));
+    if (m.source) row('Zdroj', `${m.source.file}, řádek ${m.source.line}`);
+    row('Identifikátor', m.id);
+    container.replaceChildren(list);
+  } catch {
+    container.textContent = 'Podrobnosti se nepodařilo načíst.';
+  }
 }
 
 function renderHits(hits) {
   const items = hits.map((hit) => {
-    const li = document.createElement('li');
-    li.className = 'hit';
+    const li = el('li', 'hit');
     li.dataset.id = hit.id;
-    const text = document.createElement('p');
+    const text = el('p', 'hit-text');
     text.innerHTML = hit.highlight; // HTML-escaped by the server, with <mark>
-    const meta = document.createElement('div');
-    meta.className = 'meta';
-    const town = document.createElement('span');
-    town.className = 'town';
-    town.textContent = hit.towns.join(', ');
-    const period = document.createElement('span');
-    period.textContent = facetLabel('period', hit.period);
-    const region = document.createElement('span');
-    region.textContent = facetLabel('region', hit.region);
-    meta.append(town, period, region);
-    const tags = document.createElement('div');
-    tags.className = 'tags';
-    for (const c of hit.categories) {
-      const tag = document.createElement('span');
-      tag.className = 'tag';
-      tag.textContent = facetLabel('category', c);
-      tags.append(tag);
-    }
-    li.append(text, meta, tags);
+    const meta = el('div', 'meta');
+    meta.append(
+      el('span', 'town', hit.towns.join(', ')),
+      el('span', 'period', facetLabel('period', hit.period)),
+      el('span', 'region', facetLabel('region', hit.region)),
+    );
+    const tags = el('ul', 'tags');
+    tags.setAttribute('aria-label', 'Kategorie');
+    for (const c of hit.categories) tags.append(el('li', 'tag', facetLabel('category', c)));
+    const more = el('details', 'detail');
+    const summary = el('summary', '', 'Podrobnosti');
+    const body = el('div', 'detail-body');
+    more.append(summary, body);
+    more.addEventListener('toggle', () => { if (more.open && !body.childElementCount) fillDetail(body, hit.id, text.textContent !== hit.text); });
+    const foot = el('div', 'hit-foot');
+    foot.append(tags, more);
+    li.append(meta, text, foot);
     return li;
   });
   $('hits').replaceChildren(...items);
@@ -171,76 +250,106 @@ function checkboxItem(state, facet, entry) {
     const values = box.checked ? [...state[facet], entry.value] : state[facet].filter((v) => v !== entry.value);
     go({ ...state, [facet]: values, offset: 0 });
   });
-  const name = document.createElement('span');
-  name.textContent = facetLabel(facet, entry.value);
-  const n = document.createElement('span');
-  n.className = 'n';
-  n.textContent = entry.count.toLocaleString('cs-CZ');
-  label.append(box, name, n);
+  label.append(box, el('span', 'name', facetLabel(facet, entry.value)), el('span', 'n', entry.count.toLocaleString('cs-CZ')));
   li.append(label);
   return li;
 }
 
+// Re-rendering the facets replaces their elements: the keyboard focus
+// moves to the same control in the new list.
+function focusedFacetControl() {
+  const node = document.activeElement;
+  if (!node || !$('facets').contains(node)) return null;
+  if (node.type === 'checkbox') return `input[name="${CSS.escape(node.name)}"][value="${CSS.escape(node.value)}"]`;
+  if (node.classList.contains('find')) return '.find';
+  if (node.classList.contains('more')) return '.more';
+  return null;
+}
+
+async function findTowns(state, text) {
+  const params = new URLSearchParams(toQuery({ ...state, q: '', town: [], offset: 0 }));
+  if (state.q) params.set('query', state.q);
+  params.set('q', text);
+  const response = await fetch(`/facets/town?${params}`);
+  return response.ok ? (await response.json()).values : [];
+}
+
+function townGroup(fieldset, state, entries, top) {
+  const find = el('input', 'find');
+  find.type = 'search';
+  find.placeholder = 'Najít obec…';
+  find.setAttribute('aria-label', 'Najít obec');
+  find.setAttribute('aria-controls', 'town-list');
+  find.value = townFilter;
+  const list = el('ul');
+  list.id = 'town-list';
+  list.setAttribute('aria-live', 'polite');
+  const show = (shown) => {
+    if (!shown.length) list.replaceChildren(el('li', 'none', 'Žádná obec neodpovídá.'));
+    else list.replaceChildren(...shown.map((e) => checkboxItem(state, 'town', e)));
+  };
+  const visible = () => (expandedTowns ? entries : entries.slice(0, top).concat(entries.slice(top).filter((e) => state.town.includes(e.value))));
+  const more = el('button', 'more');
+  more.type = 'button';
+  more.setAttribute('aria-expanded', String(expandedTowns));
+  more.setAttribute('aria-controls', 'town-list');
+  more.textContent = expandedTowns ? 'Zobrazit méně' : `Zobrazit vše (${entries.length})`;
+  more.addEventListener('click', () => {
+    expandedTowns = !expandedTowns;
+    more.setAttribute('aria-expanded', String(expandedTowns));
+    more.textContent = expandedTowns ? 'Zobrazit méně' : `Zobrazit vše (${entries.length})`;
+    show(visible());
+  });
+  let asked = 0;
+  const lookup = async () => {
+    const mine = ++asked;
+    townFilter = find.value.trim();
+    more.hidden = Boolean(townFilter);
+    if (!townFilter) return show(visible());
+    const values = await findTowns(state, townFilter).catch(() => null);
+    if (values && mine === asked) show(values);
+  };
+  find.addEventListener('input', debounce(lookup, 150));
+  find.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && find.value) { e.preventDefault(); find.value = ''; lookup(); }
+  });
+  fieldset.append(find, list, more);
+  if (townFilter) lookup();
+  else show(visible());
+}
+
 function renderFacets(state, facets) {
+  const focus = focusedFacetControl();
   const groups = FACETS.map((f) => {
-    const fieldset = document.createElement('fieldset');
-    fieldset.className = 'facet';
+    const fieldset = el('fieldset', 'facet');
     fieldset.dataset.facet = f.name;
-    const legend = document.createElement('legend');
-    legend.textContent = f.title;
-    fieldset.append(legend);
-    let entries = facets[f.name].slice();
+    fieldset.append(el('legend', '', f.title));
+    const entries = facets[f.name].slice();
     // A selected value stays visible even when the others exclude it.
     for (const v of state[f.name]) if (!entries.some((e) => e.value === v)) entries.push({ value: v, count: 0 });
-    if (f.name === 'town' && entries.length > f.top) {
-      const find = document.createElement('input');
-      find.type = 'search';
-      find.className = 'find';
-      find.placeholder = 'Najít obec…';
-      find.setAttribute('aria-label', 'Najít obec');
-      find.value = townFilter;
-      fieldset.append(find);
-      const list = document.createElement('ul');
-      const show = (shown) => list.replaceChildren(...shown.map((e) => checkboxItem(state, 'town', e)));
-      const visible = () => (expandedTowns ? entries : entries.slice(0, f.top).concat(entries.slice(f.top).filter((e) => state.town.includes(e.value))));
-      show(visible());
-      find.addEventListener('input', debounce(async () => {
-        townFilter = find.value.trim();
-        if (!townFilter) return show(visible());
-        const params = new URLSearchParams(toQuery({ ...state, town: [] }));
-        params.delete('offset');
-        params.delete('q');
-        if (state.q) params.set('query', state.q);
-        params.set('q', townFilter);
-        const response = await fetch(`/facets/town?${params}`);
-        if (response.ok) show((await response.json()).values);
-      }, 150));
-      const more = document.createElement('button');
-      more.type = 'button';
-      more.className = 'more';
-      more.setAttribute('aria-expanded', String(expandedTowns));
-      more.textContent = expandedTowns ? 'Zobrazit méně' : `Zobrazit všechny obce (${entries.length})`;
-      more.addEventListener('click', () => { expandedTowns = !expandedTowns; renderFacets(state, facets); });
-      fieldset.append(list, more);
+    if (!entries.length) {
+      fieldset.append(el('p', 'none', 'Žádné hodnoty.'));
+    } else if (f.name === 'town' && (entries.length > f.top || townFilter)) {
+      townGroup(fieldset, state, entries, f.top);
     } else {
-      const list = document.createElement('ul');
+      const list = el('ul');
       list.append(...entries.map((e) => checkboxItem(state, f.name, e)));
       fieldset.append(list);
     }
     return fieldset;
   });
   $('facets').replaceChildren(...groups);
+  if (focus) {
+    const again = $('facets').querySelector(focus);
+    if (again) again.focus();
+  }
 }
 
-function renderYears(state, periods) {
+function renderYears(state) {
   const select = $('year');
-  const years = new Set();
-  for (const p of periods) {
-    const [from, to] = p.value.split('-').map(Number);
-    for (let y = from; y <= to; y++) years.add(y);
-  }
-  if (state.year) years.add(Number(state.year));
-  const options = [...years].sort().map((y) => {
+  const shown = new Set(years);
+  if (/^\d{4}$/.test(state.year)) shown.add(Number(state.year));
+  const options = [...shown].sort((a, b) => a - b).map((y) => {
     const o = document.createElement('option');
     o.value = String(y);
     o.textContent = String(y);
@@ -256,28 +365,37 @@ function renderYears(state, periods) {
 function renderPager(state, total) {
   const pager = $('pager');
   pager.replaceChildren();
-  if (total <= PAGE) return;
-  const pages = Math.ceil(total / PAGE);
+  if (total <= PAGE && state.offset === 0) return;
+  const pages = Math.max(1, Math.ceil(total / PAGE));
   const page = Math.floor(state.offset / PAGE) + 1;
-  const button = (text, offset, disabled) => {
-    const b = document.createElement('button');
+  const button = (text, offset, disabled, rel) => {
+    const b = el('button', `page-${rel}`, text);
     b.type = 'button';
-    b.textContent = text;
     b.disabled = disabled;
-    b.addEventListener('click', () => { go({ ...state, offset }); $('results').focus(); });
+    b.addEventListener('click', () => go({ ...state, offset }).then(() => $('results').focus()));
     return b;
   };
-  const where = document.createElement('span');
-  where.textContent = `Strana ${page} z ${pages}`;
-  pager.append(button('Předchozí', Math.max(0, state.offset - PAGE), page === 1), where, button('Další', state.offset + PAGE, page === pages));
+  const where = el('span', 'where', page <= pages ? `Strana ${page} z ${pages}` : `Strana ${page}`);
+  const previous = Math.min(Math.max(0, state.offset - PAGE), (pages - 1) * PAGE);
+  pager.append(
+    button('← Předchozí', previous, state.offset === 0, 'prev'),
+    where,
+    button('Další →', state.offset + PAGE, page >= pages, 'next'),
+  );
 }
 
 function renderEmpty(state, total) {
   const empty = $('empty');
   empty.hidden = total !== 0;
   if (total !== 0) return;
-  const actions = activeFilters(state).map((f) => removeButton(state, f, `Zrušit ${f.text}`));
-  if (state.q) actions.push(removeButton(state, { facet: 'q', value: state.q, text: `dotaz „${state.q}“` }, 'Hledat bez dotazu'));
+  const filters = activeFilters(state);
+  $('empty-advice').textContent = filters.length
+    ? 'Zkuste zrušit některý z filtrů:'
+    : 'Zkuste jiná slova, méně slov nebo obecnější výraz.';
+  const actions = filters.map((f) => removeButton(state, f, `Zrušit ${f.text}`));
+  if (state.q && !filters.length) {
+    actions.push(removeButton(state, { facet: 'q', value: state.q, text: `dotazu „${state.q}“` }, 'Zobrazit všechna opatření'));
+  }
   $('empty-actions').replaceChildren(...actions);
 }
 
@@ -285,12 +403,15 @@ function renderEmpty(state, total) {
 
 function debounce(fn, ms) {
   let timer;
-  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+  const run = (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+  run.cancel = () => clearTimeout(timer);
+  return run;
 }
 
 const input = $('q');
 const listbox = $('suggestions');
 let active = -1;
+let asking = 0;
 
 function closeSuggestions() {
   listbox.hidden = true;
@@ -300,37 +421,53 @@ function closeSuggestions() {
   active = -1;
 }
 
+function stopSuggesting() {
+  suggest.cancel();
+  asking++;
+  closeSuggestions();
+}
+
 function highlightOption(index) {
   const options = [...listbox.children];
   options.forEach((o, i) => o.setAttribute('aria-selected', String(i === index)));
   active = index;
-  if (index >= 0) input.setAttribute('aria-activedescendant', options[index].id);
-  else input.removeAttribute('aria-activedescendant');
+  if (index >= 0) {
+    input.setAttribute('aria-activedescendant', options[index].id);
+    options[index].scrollIntoView({ block: 'nearest' });
+  } else {
+    input.removeAttribute('aria-activedescendant');
+  }
 }
 
 function choose(text) {
-  closeSuggestions();
+  stopSuggesting();
+  input.value = text;
   go({ ...readState(), q: text, offset: 0 });
 }
 
 const suggest = debounce(async () => {
   const q = input.value;
+  const mine = ++asking;
   if (!q.trim()) return closeSuggestions();
-  const response = await fetch(`/suggest?${new URLSearchParams({ q, limit: '8' })}`);
-  if (!response.ok || input.value !== q) return;
-  const { suggestions } = await response.json();
+  let suggestions;
+  try {
+    const response = await fetch(`/suggest?${new URLSearchParams({ q, limit: '8' })}`);
+    if (!response.ok) return;
+    ({ suggestions } = await response.json());
+  } catch {
+    return;
+  }
+  if (mine !== asking || input.value !== q || document.activeElement !== input) return;
   if (!suggestions.length) return closeSuggestions();
   listbox.replaceChildren(...suggestions.map((s, i) => {
-    const li = document.createElement('li');
+    const li = el('li');
     li.id = `suggestion-${i}`;
     li.setAttribute('role', 'option');
     li.setAttribute('aria-selected', 'false');
-    const text = document.createElement('span');
-    text.textContent = s.text;
-    const count = document.createElement('span');
-    count.className = 'count';
-    count.textContent = s.count;
-    li.append(text, count);
+    li.dataset.text = s.text;
+    const n = el('span', 'count', s.count.toLocaleString('cs-CZ'));
+    n.setAttribute('aria-hidden', 'true');
+    li.append(el('span', 'text', s.text), n);
     li.addEventListener('mousedown', (e) => { e.preventDefault(); choose(s.text); });
     return li;
   }));
@@ -340,22 +477,22 @@ const suggest = debounce(async () => {
 }, 150);
 
 input.addEventListener('input', suggest);
-input.addEventListener('blur', () => setTimeout(closeSuggestions, 100));
+input.addEventListener('blur', () => setTimeout(() => { if (document.activeElement !== input) stopSuggesting(); }, 100));
 input.addEventListener('keydown', (e) => {
-  const count = listbox.children.length;
-  if (e.key === 'ArrowDown' && count) { e.preventDefault(); highlightOption((active + 1) % count); }
-  else if (e.key === 'ArrowUp' && count) { e.preventDefault(); highlightOption((active - 1 + count) % count); }
-  else if (e.key === 'Escape') closeSuggestions();
-  else if (e.key === 'Enter' && active >= 0) { e.preventDefault(); choose(listbox.children[active].firstChild.textContent); }
+  const options = listbox.hidden ? 0 : listbox.children.length;
+  if (e.key === 'ArrowDown' && options) { e.preventDefault(); highlightOption((active + 1) % options); }
+  else if (e.key === 'ArrowUp' && options) { e.preventDefault(); highlightOption((active - 1 + options) % options); }
+  else if (e.key === 'Escape' && options) { e.preventDefault(); stopSuggesting(); }
+  else if (e.key === 'Enter' && active >= 0 && options) { e.preventDefault(); choose(listbox.children[active].dataset.text); }
 });
 
 $('search').addEventListener('submit', (e) => {
   e.preventDefault();
-  closeSuggestions();
+  stopSuggesting();
   go({ ...readState(), q: input.value.trim(), offset: 0 });
 });
 $('year').addEventListener('change', (e) => go({ ...readState(), year: e.target.value, offset: 0 }));
-window.addEventListener('popstate', render);
+window.addEventListener('popstate', () => { stopSuggesting(); render(); });
 
 // Filters open beside the results on wide screens, folded on phones.
 const wide = window.matchMedia('(min-width: 821px)');
