@@ -250,15 +250,21 @@ fn words_query(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<B
     // Units: one per content slot, except that the slots a synonym covers
     // form one unit with the synonym's phrases as alternatives.
     let mut units: Vec<Box<dyn Query>> = Vec::new();
+    // Per unit, a cheap test that a measure has it: its stem (or its
+    // correction's), for the all-words bonus. Intersecting the full units
+    // would run every way of matching every word a second time.
+    let mut presence: Vec<Box<dyn Query>> = Vec::new();
     let mut i = 0;
     while i < words.len() {
         if let Some(span) = spans.iter().find(|s| s.start == i) {
-            units.push(synonym_unit(
+            let unit = synonym_unit(
                 cx,
                 &words[span.start..span.start + span.len],
                 &span.alternatives,
                 forms,
-            ));
+            );
+            presence.push(unit.box_clone());
+            units.push(unit);
             i += span.len;
             continue;
         }
@@ -268,6 +274,7 @@ fn words_query(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<B
                 forms.exact.insert(slot.exact.clone());
                 forms.folded.insert(slot.folded.clone());
             }
+            presence.push(term(cx.fields.text_stem, &corrected(cx, slot).stem));
             units.push(slot_query(cx, slot, true, forms));
         }
         i += 1;
@@ -275,7 +282,7 @@ fn words_query(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<B
 
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if units.len() > 1 {
-        let all: Vec<Box<dyn Query>> = units.iter().map(|u| u.box_clone()).collect();
+        let all = presence;
         clauses.push((
             Occur::Should,
             Box::new(BoostQuery::new(
