@@ -202,3 +202,25 @@ fn suggestions_come_from_the_index_with_the_corpus_spelling() {
     assert!(texts("xyzzy").is_empty());
     assert!(texts("").is_empty());
 }
+
+/// The whole collection is answered from the listing and cached counts;
+/// it must equal what the collector computes for a query that happens to
+/// match everything.
+#[test]
+fn the_listing_shortcut_equals_the_collector() {
+    let (s, _dir) = common::bundled_searcher();
+    for offset in [0, 10, 105] {
+        let request = |q: &str| SearchRequest {
+            q: q.to_owned(),
+            limit: 10,
+            offset,
+            ..SearchRequest::default()
+        };
+        let listed = s.search(&request("")).unwrap();
+        let collected = s.search(&request("-xyzzy")).unwrap();
+        assert_eq!(listed.total, 113);
+        assert_eq!(listed.total, collected.total);
+        assert_eq!(listed.facets, collected.facets);
+        assert_eq!(ids(&listed.hits), ids(&collected.hits), "offset {offset}");
+    }
+}

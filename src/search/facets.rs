@@ -131,6 +131,9 @@ struct SegmentTable {
 pub struct FacetTables {
     pub values: [FacetValues; 4],
     segments: Vec<SegmentTable>,
+    /// Every measure in listing order: the first page of "everything" is
+    /// read from here instead of collected.
+    listing: Vec<DocAddress>,
 }
 
 impl FacetTables {
@@ -145,8 +148,44 @@ impl FacetTables {
             .iter()
             .enumerate()
             .map(|(ord, reader)| SegmentTable::load(reader, ord, &values))
-            .collect::<tantivy::Result<_>>()?;
-        Ok(FacetTables { values, segments })
+            .collect::<tantivy::Result<Vec<SegmentTable>>>()?;
+        let mut listing: Vec<(u32, DocAddress)> = Vec::new();
+        for (segment, (table, reader)) in
+            segments.iter().zip(searcher.segment_readers()).enumerate()
+        {
+            for doc in reader.doc_ids_alive() {
+                listing.push((
+                    table.order[doc as usize],
+                    DocAddress::new(segment as u32, doc),
+                ));
+            }
+        }
+        listing.sort_unstable_by_key(|(order, _)| *order);
+        Ok(FacetTables {
+            values,
+            segments,
+            listing: listing.into_iter().map(|(_, address)| address).collect(),
+        })
+    }
+
+    /// How many measures there are.
+    pub fn listing_len(&self) -> usize {
+        self.listing.len()
+    }
+
+    /// The measures at places `range` of the listing order.
+    pub fn listed(&self, range: std::ops::Range<usize>) -> Vec<Ranked> {
+        let end = range.end.min(self.listing.len());
+        let start = range.start.min(end);
+        self.listing[start..end]
+            .iter()
+            .enumerate()
+            .map(|(i, &address)| Ranked {
+                score: 0.0,
+                order: (start + i) as u64,
+                address,
+            })
+            .collect()
     }
 }
 

@@ -29,7 +29,8 @@ use crate::index::{Generation, Label, Meta};
 use crate::ingest::Measure;
 use crate::ingest::text::{fold, folded_words};
 pub use facets::{
-    Comparison, Facet, FacetTables, FacetValues, FacetedCollector, Literal, Selection, YearBound,
+    Collected, Comparison, Facet, FacetTables, FacetValues, FacetedCollector, Literal, Selection,
+    YearBound,
 };
 pub use query::UserQuery;
 pub use suggest::{Suggester, Suggestion};
@@ -188,6 +189,8 @@ pub struct Searcher {
     folded_values: [HashMap<String, Vec<usize>>; 4],
     labels: HashMap<(Facet, String), String>,
     suggester: Suggester,
+    /// Facet counts of the whole collection, once asked for.
+    everything: std::sync::OnceLock<[Vec<u64>; 4]>,
     analyzers: plan::Analyzers,
     vocabularies: plan::Vocabularies,
 }
@@ -222,6 +225,7 @@ impl Searcher {
             stems: typo::Vocabulary::load(&searcher, generation.fields.text_stem)?,
         };
         Ok(Searcher {
+            everything: std::sync::OnceLock::new(),
             vocabularies,
             analyzers: plan::Analyzers::of(&generation.index),
             reader,
@@ -281,17 +285,28 @@ impl Searcher {
                 vocabularies: &self.vocabularies,
             },
         );
-        let collector = FacetedCollector::new(
-            self.facets.clone(),
-            Selection {
-                selected,
-                conditions,
-                keep: request.offset + request.limit,
-                scored: plan.scored,
-            },
-        );
         let searcher = self.reader.searcher();
-        let collected = searcher.search(&*plan.query, &collector)?;
+        let unfiltered = selected.iter().all(Option::is_none) && conditions.is_empty();
+        let collected = if plan.matches_all && unfiltered {
+            // The whole collection, as listed: counts computed once per
+            // generation, the page read from the listing order.
+            Collected {
+                total: self.facets.listing_len() as u64,
+                top: self.facets.listed(0..request.offset + request.limit),
+                counts: self.everything(&searcher)?.clone(),
+            }
+        } else {
+            let collector = FacetedCollector::new(
+                self.facets.clone(),
+                Selection {
+                    selected,
+                    conditions,
+                    keep: request.offset + request.limit,
+                    scored: plan.scored,
+                },
+            );
+            searcher.search(&*plan.query, &collector)?
+        };
         let mut hits = Vec::new();
         for ranked in collected.top.iter().skip(request.offset) {
             let measure = self.stored_measure(&searcher, ranked.address)?;
@@ -317,6 +332,17 @@ impl Searcher {
             hits,
             facets: self.facet_counts(&collected.counts),
         })
+    }
+
+    /// The facet counts of the whole collection, collected on first use and
+    /// kept for the generation's life: the first page a front end loads.
+    fn everything(&self, searcher: &tantivy::Searcher) -> Result<&[Vec<u64>; 4], SearchError> {
+        if let Some(counts) = self.everything.get() {
+            return Ok(counts);
+        }
+        let collector = FacetedCollector::new(self.facets.clone(), Selection::default());
+        let collected = searcher.search(&tantivy::query::AllQuery, &collector)?;
+        Ok(self.everything.get_or_init(|| collected.counts))
     }
 
     /// Every facet over the whole collection.

@@ -183,6 +183,9 @@ pub struct Plan {
     /// False when nothing is searched for (an empty query): measures are
     /// then listed in order, not ranked.
     pub scored: bool,
+    /// True when the query matches every measure (nothing searched for,
+    /// nothing excluded).
+    pub matches_all: bool,
     pub forms: MatchForms,
 }
 
@@ -230,6 +233,7 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         }
     }
     Plan {
+        matches_all: !scored && clauses.len() == 1,
         query: Box::new(BooleanQuery::new(clauses)),
         scored,
         forms,
