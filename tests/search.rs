@@ -224,3 +224,22 @@ fn the_listing_shortcut_equals_the_collector() {
         assert_eq!(ids(&listed.hits), ids(&collected.hits), "offset {offset}");
     }
 }
+
+#[test]
+fn a_repeated_request_is_answered_from_the_cache_with_the_same_result() {
+    let (s, _dir) = common::bundled_searcher();
+    let request = SearchRequest {
+        q: "prostupne bydleni".into(),
+        ..SearchRequest::default()
+    };
+    assert!(s.cached(&request).is_none());
+    let first = s.search(&request).unwrap();
+    let again = s.cached(&request).expect("cached after the first search");
+    assert_eq!(ids(&again.hits), ids(&first.hits));
+    assert_eq!((again.total, &again.facets), (first.total, &first.facets));
+    let other = SearchRequest {
+        offset: 1,
+        ..request.clone()
+    };
+    assert!(s.cached(&other).is_none(), "another page is another answer");
+}

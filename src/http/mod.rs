@@ -184,6 +184,10 @@ async fn search(
         offset: params.offset()?,
         ..SearchRequest::default()
     };
+    // A recent answer needs no trip to the blocking pool.
+    if let Some(answer) = state.index.searcher().cached(&request) {
+        return Ok(Json(answer));
+    }
     with_searcher(&state, move |s| Ok(Json(s.search(&request)?))).await
 }
 

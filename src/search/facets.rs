@@ -238,7 +238,7 @@ impl SegmentTable {
 }
 
 /// A bound of a measure's period, for numeric conditions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum YearBound {
     /// The first year of the period.
     From,
@@ -248,7 +248,7 @@ pub enum YearBound {
     Covers,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Comparison {
     Less,
     LessOrEqual,

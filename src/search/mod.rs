@@ -42,6 +42,8 @@ pub const MAX_OFFSET: usize = 10_000;
 pub const MAX_QUERY_CHARS: usize = 500;
 pub const MAX_SUGGESTIONS: usize = 20;
 pub const DEFAULT_SUGGESTIONS: usize = 8;
+/// How many recent answers a searcher keeps.
+const ANSWERS_CACHED: usize = 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SearchError {
@@ -70,7 +72,7 @@ fn invalid(parameter: &'static str, message: impl Into<String>) -> SearchError {
 }
 
 /// Filters shared by `/search` and facet value search.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filters {
     pub town: Vec<String>,
     pub period: Vec<String>,
@@ -92,7 +94,7 @@ impl Filters {
 
 /// A condition in the terms of an API that states filters as a formula
 /// (Algolia's `facetFilters` and `numericFilters`): counted conjunctively.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Condition {
     Facet {
         facet: Facet,
@@ -106,7 +108,7 @@ pub enum Condition {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SearchRequest {
     pub q: String,
     /// Facet filters as `/search` takes them, counted disjunctively.
@@ -191,6 +193,11 @@ pub struct Searcher {
     suggester: Suggester,
     /// Facet counts of the whole collection, once asked for.
     everything: std::sync::OnceLock<[Vec<u64>; 4]>,
+    /// Recent answers. Front ends repeat requests (every page load asks for
+    /// the whole collection, every keystroke for a prefix already typed),
+    /// and a generation never changes, so an answer stays right for the
+    /// searcher's life; a rebuild makes a new searcher with an empty cache.
+    answers: std::sync::Mutex<lru::LruCache<SearchRequest, SearchResponse>>,
     analyzers: plan::Analyzers,
     vocabularies: plan::Vocabularies,
 }
@@ -226,6 +233,9 @@ impl Searcher {
         };
         Ok(Searcher {
             everything: std::sync::OnceLock::new(),
+            answers: std::sync::Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(ANSWERS_CACHED).expect("a positive capacity"),
+            )),
             vocabularies,
             analyzers: plan::Analyzers::of(&generation.index),
             reader,
@@ -243,6 +253,33 @@ impl Searcher {
     }
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        if let Some(answer) = self.cached(request) {
+            return Ok(answer);
+        }
+        let answer = self.compute(request)?;
+        self.answers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .put(request.clone(), answer.clone());
+        Ok(answer)
+    }
+
+    /// The answer to `request` if it was computed recently, with `took_ms`
+    /// the time taken now. Cheap: callers may try it before handing a
+    /// search to another thread.
+    pub fn cached(&self, request: &SearchRequest) -> Option<SearchResponse> {
+        let started = Instant::now();
+        let mut answer = self
+            .answers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(request)?
+            .clone();
+        answer.took_ms = round(started.elapsed().as_secs_f64() * 1000.0, 3);
+        Some(answer)
+    }
+
+    fn compute(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
         let started = Instant::now();
         check_query(&request.q, "q")?;
         if request.limit > MAX_LIMIT {
