@@ -1,0 +1,569 @@
+//! What runs in a child process, one measurement each, so that its peak
+//! memory is its own: `--child <mode> key=value …`. Each prints one line
+//! `RESULT {json}` on stdout for the driver.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use opatreni::analysis::{self, Chains, Synonyms};
+use opatreni::index::{self, Source};
+use opatreni::ingest::Measure;
+use opatreni::search::{Filters, SearchRequest, Searcher};
+use serde_json::{Value, json};
+
+use crate::synth::{BenchQuery, Material};
+
+pub fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+pub fn judged_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/queries.toml")
+}
+
+/// `key=value` arguments.
+pub struct Args(BTreeMap<String, String>);
+
+impl Args {
+    pub fn parse(args: &[String]) -> Args {
+        Args(
+            args.iter()
+                .filter_map(|a| a.split_once('='))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, key: &str) -> &str {
+        self.0
+            .get(key)
+            .unwrap_or_else(|| panic!("child: missing {key}="))
+    }
+
+    pub fn number(&self, key: &str) -> usize {
+        self.get(key)
+            .parse()
+            .unwrap_or_else(|_| panic!("child: {key}= is not a number"))
+    }
+}
+
+pub fn run(args: &[String]) {
+    let mode = args.first().map(String::as_str).unwrap_or("");
+    let kv = Args::parse(&args[1.min(args.len())..]);
+    let result = match mode {
+        "search" => search(
+            kv.number("size"),
+            match kv.get("chains") {
+                "czech" => Chains::SHIPPED,
+                "default" => Chains::TantivyDefault,
+                other => panic!("child: unknown chains={other}"),
+            },
+            kv.number("queries"),
+            Path::new(kv.get("dir")),
+        ),
+        "export" => export(
+            kv.number("size"),
+            kv.number("queries"),
+            Path::new(kv.get("dir")),
+        ),
+        "profile" => profile(kv.number("size"), kv.number("sample")),
+        "http" => http(Path::new(kv.get("dir")), kv.number("seconds")),
+        other => panic!("child: unknown mode {other:?}"),
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "RESULT {result}").expect("stdout");
+}
+
+/// A line of `/proc/self/status` in kB (`VmRSS`, `VmHWM`); 0 where there
+/// is no procfs.
+pub fn status_kb(key: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(key) && l[key.len()..].starts_with(':'))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Bytes of every file under `dir`.
+pub fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+fn synonyms() -> (Synonyms, String) {
+    let path = data_dir().join(index::SYNONYMS_FILE);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let synonyms = Synonyms::parse(&text, Path::new(index::SYNONYMS_FILE))
+        .unwrap_or_else(|p| panic!("synonyms: {p}"));
+    (synonyms, text)
+}
+
+pub fn request(q: &BenchQuery) -> SearchRequest {
+    SearchRequest {
+        q: q.q.clone(),
+        filters: Filters {
+            town: q.town.iter().cloned().collect(),
+            period: q.period.iter().cloned().collect(),
+            ..Filters::default()
+        },
+        ..SearchRequest::default()
+    }
+}
+
+/// p-th percentile (nearest rank) of sorted milliseconds.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn latencies(mut ms: Vec<f64>) -> Value {
+    ms.sort_by(f64::total_cmp);
+    let total: f64 = ms.iter().sum();
+    json!({
+        "n": ms.len(),
+        "p50_ms": percentile(&ms, 50.0),
+        "p95_ms": percentile(&ms, 95.0),
+        "p99_ms": percentile(&ms, 99.0),
+        "max_ms": ms.last().copied().unwrap_or(f64::NAN),
+        "qps": ms.len() as f64 / (total / 1000.0),
+    })
+}
+
+/// Builds an index of `size` measures with `chains` under `dir`, opens it
+/// and runs the query mix once to warm up, then timed.
+fn search(size: usize, chains: Chains, queries: usize, dir: &Path) -> Value {
+    let started = Instant::now();
+    let material = Material::load(&data_dir());
+    let corpus = material.corpus(size);
+    let mix = material.queries(
+        &crate::synth::judged_queries(&judged_path()),
+        &corpus.measures,
+        queries,
+    );
+    let vocabulary = vocabulary(&corpus.measures);
+    drop(material);
+    let generate_s = started.elapsed().as_secs_f64();
+    let (synonyms, synonyms_text) = synonyms();
+    let rss_before_build_kb = status_kb("VmRSS");
+
+    let started = Instant::now();
+    let source = Source {
+        corpus: &corpus,
+        synonyms: &synonyms,
+        synonyms_text: &synonyms_text,
+        data_fingerprint: "bench",
+    };
+    let generation = index::build(&source, chains, dir).expect("index build");
+    let build_s = started.elapsed().as_secs_f64();
+    let peak_rss_kb = status_kb("VmHWM");
+    let index_bytes = dir_bytes(&generation.path);
+    // As a server does after a build: the imported records are gone.
+    drop(corpus);
+
+    let started = Instant::now();
+    let searcher = Searcher::open(generation).expect("searcher");
+    let open_s = started.elapsed().as_secs_f64();
+    let rss_before_search_kb = status_kb("VmRSS");
+
+    // The search itself, not the searcher's cache of recent answers (the
+    // timed pass would otherwise only find the warm-up's answers there).
+    let requests: Vec<SearchRequest> = mix.iter().map(request).collect();
+    for r in &requests {
+        searcher.search_uncached(r).expect("search");
+    }
+    let mut all = Vec::with_capacity(requests.len());
+    let (mut filtered, mut unfiltered) = (Vec::new(), Vec::new());
+    let mut hits_total = 0u64;
+    let mut empty = 0usize;
+    for (q, r) in mix.iter().zip(&requests) {
+        let t = Instant::now();
+        let response = searcher.search_uncached(r).expect("search");
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        std::hint::black_box(&response);
+        hits_total += response.total;
+        empty += usize::from(response.total == 0);
+        all.push(ms);
+        if q.town.is_some() {
+            filtered.push(ms)
+        } else {
+            unfiltered.push(ms)
+        }
+    }
+    // Once more without hits (limit 0): matching, scoring and the four
+    // facets, without reading and highlighting the top 10.
+    let mut counting = Vec::with_capacity(requests.len());
+    for r in &requests {
+        let r = SearchRequest {
+            limit: 0,
+            ..r.clone()
+        };
+        let t = Instant::now();
+        std::hint::black_box(searcher.search_uncached(&r).expect("search"));
+        counting.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    json!({
+        "engine": chains.name(),
+        "docs": size,
+        "generate_s": generate_s,
+        "vocabulary": vocabulary,
+        "build_s": build_s,
+        "docs_per_s": size as f64 / build_s,
+        "index_bytes": index_bytes,
+        "rss_before_build_kb": rss_before_build_kb,
+        "peak_rss_kb": peak_rss_kb,
+        "open_s": open_s,
+        "rss_before_search_kb": rss_before_search_kb,
+        "peak_rss_end_kb": status_kb("VmHWM"),
+        "search": latencies(all),
+        "filtered": latencies(filtered),
+        "unfiltered": latencies(unfiltered),
+        "limit0": latencies(counting),
+        "mean_total": hits_total as f64 / mix.len().max(1) as f64,
+        "no_hits": empty,
+    })
+}
+
+/// Distinct folded words of the measures' texts.
+fn vocabulary(measures: &[Measure]) -> usize {
+    let mut words = std::collections::HashSet::new();
+    for m in measures {
+        for w in opatreni::ingest::text::folded_words(&m.text) {
+            if !words.contains(&w) {
+                words.insert(w);
+            }
+        }
+    }
+    words.len()
+}
+
+/// Writes the measures of `size` and the query mix as JSON lines, for
+/// Lucene.
+fn export(size: usize, queries: usize, dir: &Path) -> Value {
+    let material = Material::load(&data_dir());
+    let corpus = material.corpus(size);
+    let mix = material.queries(
+        &crate::synth::judged_queries(&judged_path()),
+        &corpus.measures,
+        queries,
+    );
+    let write = |name: &str, lines: &mut dyn Iterator<Item = String>| {
+        let path = dir.join(name);
+        let file = std::fs::File::create(&path).expect("export file");
+        let mut out = std::io::BufWriter::new(file);
+        for line in lines {
+            out.write_all(line.as_bytes()).expect("export");
+            out.write_all(b"\n").expect("export");
+        }
+        out.flush().expect("export");
+        path
+    };
+    let measures = write(
+        "measures.jsonl",
+        &mut corpus
+            .measures
+            .iter()
+            .map(|m| serde_json::to_string(m).expect("measure")),
+    );
+    let queries = write(
+        "queries.jsonl",
+        &mut mix.iter().map(|q| serde_json::to_string(q).expect("query")),
+    );
+    json!({"measures": measures, "queries": queries})
+}
+
+/// Where build time goes: each piece of the per-document work of
+/// `index::build`, single-threaded, over the first `sample` measures of
+/// `size`, scaled to `size`.
+fn profile(size: usize, sample: usize) -> Value {
+    let material = Material::load(&data_dir());
+    let mut corpus = material.corpus(size);
+    corpus.measures.truncate(sample.min(size));
+    let measures = &corpus.measures;
+    let scale = size as f64 / measures.len() as f64;
+    let mut phases: Vec<(String, f64)> = Vec::new();
+    let mut time = |name: &str, work: &mut dyn FnMut()| {
+        let t = Instant::now();
+        work();
+        phases.push((name.to_owned(), t.elapsed().as_secs_f64() * scale));
+    };
+    time("record JSON (serde_json::to_string)", &mut || {
+        for m in measures {
+            std::hint::black_box(serde_json::to_string(m).expect("json"));
+        }
+    });
+    time("language detection (whatlang)", &mut || {
+        for m in measures {
+            std::hint::black_box(analysis::detect_language(&m.text));
+        }
+    });
+    let mut tokenizer =
+        tantivy::tokenizer::TextAnalyzer::builder(analysis::CzechTokenizer::default())
+            .filter(tantivy::tokenizer::RemoveLongFilter::limit(
+                analysis::MAX_TOKEN_BYTES,
+            ))
+            .build();
+    time(
+        "CzechTokenizer + RemoveLongFilter (every chain starts so)",
+        &mut || {
+            for m in measures {
+                let mut stream = tokenizer.token_stream(&m.text);
+                while stream.advance() {
+                    std::hint::black_box(stream.token());
+                }
+            }
+        },
+    );
+    for name in [
+        analysis::CS_EXACT,
+        analysis::CS_FOLDED,
+        analysis::CS_STEM,
+        analysis::CS_ROOT,
+    ] {
+        let mut analyzer = analysis::analyzer(name).expect("analyzer");
+        time(&format!("text through {name}"), &mut || {
+            for m in measures {
+                let mut stream = analyzer.token_stream(&m.text);
+                while stream.advance() {
+                    std::hint::black_box(stream.token());
+                }
+            }
+        });
+    }
+    let mut default =
+        tantivy::tokenizer::TextAnalyzer::builder(tantivy::tokenizer::SimpleTokenizer::default())
+            .filter(tantivy::tokenizer::RemoveLongFilter::limit(
+                analysis::MAX_TOKEN_BYTES,
+            ))
+            .filter(tantivy::tokenizer::LowerCaser)
+            .filter(tantivy::tokenizer::AsciiFoldingFilter)
+            .build();
+    time("text through tantivy default (×1)", &mut || {
+        for m in measures {
+            let mut stream = default.token_stream(&m.text);
+            while stream.advance() {
+                std::hint::black_box(stream.token());
+            }
+        }
+    });
+    let mut folded = analysis::analyzer(analysis::CS_FOLDED).expect("analyzer");
+    let mut stem = analysis::analyzer(analysis::CS_STEM).expect("analyzer");
+    time("places and key phrases (folded + stem)", &mut || {
+        for m in measures {
+            let places = m.towns.iter().chain([&m.heading]).chain(&m.localities);
+            for text in places.chain(&m.key_phrases) {
+                for analyzer in [&mut folded, &mut stem] {
+                    let mut stream = analyzer.token_stream(text);
+                    while stream.advance() {
+                        std::hint::black_box(stream.token());
+                    }
+                }
+            }
+        }
+    });
+    // The listing order as index::build computes it (its sort key folds
+    // and clones for every comparison), at the full size: a sort does not
+    // scale linearly.
+    let full = material.corpus(size).measures;
+    let t = Instant::now();
+    listing_order(&full);
+    phases.push((
+        "listing order (a copy of index::build's sort; full size, one thread)".to_owned(),
+        t.elapsed().as_secs_f64(),
+    ));
+    json!({
+        "docs": size,
+        "sample": measures.len(),
+        "phases": phases.into_iter().map(|(n, s)| json!({"phase": n, "cpu_s": s})).collect::<Vec<_>>(),
+    })
+}
+
+/// A copy of the sort in `index::build` (private there).
+fn listing_order(measures: &[Measure]) -> Vec<u64> {
+    use opatreni::ingest::text::fold;
+    let mut sorted: Vec<usize> = (0..measures.len()).collect();
+    sorted.sort_by(|&a, &b| {
+        let key = |m: &Measure| {
+            (
+                m.period.clone(),
+                m.towns.first().map(|t| fold(t)),
+                m.id.clone(),
+            )
+        };
+        key(&measures[a]).cmp(&key(&measures[b]))
+    });
+    let mut rank = vec![0; measures.len()];
+    for (place, index) in sorted.into_iter().enumerate() {
+        rank[index] = place as u64;
+    }
+    rank
+}
+
+/// Serves the bundled collection in-process and measures `/health` and
+/// `/search` with wrk, 2 threads, 32 connections.
+fn http(dir: &Path, seconds: usize) -> Value {
+    let runtime = tokio::runtime::Runtime::new().expect("tokio");
+    let live = opatreni::search::live::LiveIndex::open_or_build(&data_dir(), dir)
+        .expect("index of the bundled data");
+    // The same search in-process, single-threaded, to tell the HTTP stack's
+    // share of a request's time from the search's.
+    let searcher = live.searcher();
+    let request = SearchRequest {
+        q: "prostupne bydleni".to_owned(),
+        ..SearchRequest::default()
+    };
+    let reps = 2000;
+    for _ in 0..reps / 10 {
+        searcher.search_uncached(&request).expect("search");
+    }
+    let t = Instant::now();
+    for _ in 0..reps {
+        std::hint::black_box(searcher.search_uncached(&request).expect("search"));
+    }
+    let in_process_ms = t.elapsed().as_secs_f64() * 1000.0 / f64::from(reps);
+    drop(searcher);
+    let (script, distinct) = rotating_script(dir);
+    let state = opatreni::http::AppState::new(Arc::new(live), None);
+    let app = opatreni::http::router(state);
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let mut results = serde_json::Map::new();
+        results.insert("search_in_process_ms".to_owned(), json!(in_process_ms));
+        results.insert("rotating_queries".to_owned(), json!(distinct));
+        for (name, path, script) in [
+            ("health", "/health", None),
+            ("search", "/search?q=prostupne%20bydleni", None),
+            ("search_rotating", "/search?…", Some(script.clone())),
+        ] {
+            let url = match &script {
+                None => format!("http://{addr}{path}"),
+                Some(_) => format!("http://{addr}/"),
+            };
+            let seconds = seconds.to_string();
+            let output = tokio::task::spawn_blocking(move || {
+                let mut wrk = std::process::Command::new("wrk");
+                wrk.args(["-t2", "-c32", &format!("-d{seconds}s"), "--latency"]);
+                if let Some(script) = script {
+                    wrk.arg("-s").arg(script);
+                }
+                wrk.arg(&url).output()
+            })
+            .await
+            .expect("wrk task")
+            .expect("wrk runs");
+            let text = String::from_utf8_lossy(&output.stdout).into_owned();
+            results.insert(name.to_owned(), parse_wrk(path, &text));
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        Value::Object(results)
+    })
+}
+
+/// A wrk script that requests `/search` with every distinct query of a
+/// mix over the bundled collection in turn, each wrk thread starting half
+/// way round from the other: far more distinct requests than the searcher
+/// keeps answers for, so every one is searched. Returns its path and the
+/// number of distinct requests.
+fn rotating_script(dir: &Path) -> (PathBuf, usize) {
+    let material = Material::load(&data_dir());
+    let mix = material.queries(
+        &crate::synth::judged_queries(&judged_path()),
+        &material.real.measures,
+        8000,
+    );
+    let mut seen = std::collections::HashSet::new();
+    let mut paths = Vec::new();
+    for q in &mix {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("q", &q.q);
+        if let (Some(town), Some(period)) = (&q.town, &q.period) {
+            query
+                .append_pair("town", town)
+                .append_pair("period", period);
+        }
+        let path = format!("/search?{}", query.finish());
+        if seen.insert(path.clone()) {
+            paths.push(path);
+        }
+    }
+    let mut lua = String::from("local paths = {\n");
+    for p in &paths {
+        // Percent-encoded: no quote or backslash to escape.
+        lua.push_str(&format!("  \"{p}\",\n"));
+    }
+    lua.push_str(
+        r#"}
+local threads = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+function init(args)
+  i = math.floor(id * #paths / 2)
+end
+function request()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+"#,
+    );
+    std::fs::create_dir_all(dir).expect("work directory");
+    let path = dir.with_extension("lua");
+    std::fs::write(&path, lua).expect("wrk script");
+    (path, paths.len())
+}
+
+/// Requests/sec, the 99 % latency and any errors from wrk's output.
+pub fn parse_wrk(path: &str, text: &str) -> Value {
+    let rps = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    let p99 = text.lines().find_map(|l| {
+        let mut parts = l.split_whitespace();
+        (parts.next()? == "99%").then(|| parts.next().and_then(wrk_ms))?
+    });
+    let non_2xx = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    json!({"path": path, "rps": rps, "p99_ms": p99, "non_2xx": non_2xx, "raw": text})
+}
+
+/// wrk's durations: `812.00us`, `1.23ms`, `2.01s`, `1.5m`.
+fn wrk_ms(v: &str) -> Option<f64> {
+    let (number, factor) = if let Some(n) = v.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = v.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = v.strip_suffix('s') {
+        (n, 1000.0)
+    } else if let Some(n) = v.strip_suffix('m') {
+        (n, 60_000.0)
+    } else {
+        (v, 1.0)
+    };
+    number.parse::<f64>().ok().map(|n| n * factor)
+}
