@@ -2,14 +2,14 @@
 //! with the hard cases of both formats, and every kind of bad data reported
 //! with its file and line.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use opatreni::ingest::{self, Corpus, Measure};
 
-fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
-}
+use common::{data_copy, data_dir};
 
 fn bundled() -> Corpus {
     ingest::import(&data_dir()).unwrap_or_else(|problems| panic!("{problems}"))
@@ -19,26 +19,6 @@ fn measure<'a>(corpus: &'a Corpus, id: &str) -> &'a Measure {
     corpus
         .measure(id)
         .unwrap_or_else(|| panic!("no measure {id}"))
-}
-
-/// A copy of the bundled data in a temporary directory, to break.
-fn data_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&data_dir(), dir.path());
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]
