@@ -147,10 +147,9 @@ fn latencies(mut ms: Vec<f64>) -> Value {
     })
 }
 
-/// Builds an index of `size` measures with `chains` under `dir`, opens it
-/// and runs the query mix once to warm up, then timed.
-fn search(size: usize, chains: Chains, queries: usize, dir: &Path) -> Value {
-    let started = Instant::now();
+/// The generated measures of `size` and the query mix over them: the same
+/// for every engine, so that their numbers compare.
+fn corpus_and_mix(size: usize, queries: usize) -> (opatreni::ingest::Corpus, Vec<BenchQuery>) {
     let material = Material::load(&data_dir());
     let corpus = material.corpus(size);
     let mix = material.queries(
@@ -158,8 +157,15 @@ fn search(size: usize, chains: Chains, queries: usize, dir: &Path) -> Value {
         &corpus.measures,
         queries,
     );
+    (corpus, mix)
+}
+
+/// Builds an index of `size` measures with `chains` under `dir`, opens it
+/// and runs the query mix once to warm up, then timed.
+fn search(size: usize, chains: Chains, queries: usize, dir: &Path) -> Value {
+    let started = Instant::now();
+    let (corpus, mix) = corpus_and_mix(size, queries);
     let vocabulary = vocabulary(&corpus.measures);
-    drop(material);
     let generate_s = started.elapsed().as_secs_f64();
     let (synonyms, synonyms_text) = synonyms();
     let rss_before_build_kb = status_kb("VmRSS");
@@ -257,13 +263,7 @@ fn vocabulary(measures: &[Measure]) -> usize {
 /// Writes the measures of `size` and the query mix as JSON lines, for
 /// Lucene.
 fn export(size: usize, queries: usize, dir: &Path) -> Value {
-    let material = Material::load(&data_dir());
-    let corpus = material.corpus(size);
-    let mix = material.queries(
-        &crate::synth::judged_queries(&judged_path()),
-        &corpus.measures,
-        queries,
-    );
+    let (corpus, mix) = corpus_and_mix(size, queries);
     let write = |name: &str, lines: &mut dyn Iterator<Item = String>| {
         let path = dir.join(name);
         let file = std::fs::File::create(&path).expect("export file");
