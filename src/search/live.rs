@@ -91,8 +91,11 @@ pub struct LiveIndex {
     current: RwLock<Arc<Searcher>>,
     data_dir: PathBuf,
     index_dir: PathBuf,
-    /// Held for the whole of a rebuild (one at a time), with its tally.
-    rebuilding: std::sync::Mutex<RebuildStats>,
+    /// Held for the whole of a rebuild: one at a time.
+    rebuilding: std::sync::Mutex<()>,
+    /// The tally, under its own lock so that reading it (a metrics scrape)
+    /// never waits for a rebuild.
+    stats: std::sync::Mutex<RebuildStats>,
 }
 
 /// What the rebuilds since start did, for monitoring.
@@ -110,7 +113,8 @@ impl LiveIndex {
             current: RwLock::new(Arc::new(searcher)),
             data_dir: data_dir.to_path_buf(),
             index_dir: index_dir.to_path_buf(),
-            rebuilding: std::sync::Mutex::new(RebuildStats::default()),
+            rebuilding: std::sync::Mutex::new(()),
+            stats: std::sync::Mutex::new(RebuildStats::default()),
         }
     }
 
@@ -173,8 +177,9 @@ impl LiveIndex {
     /// On error nothing served changes. Blocks: call it off the async
     /// runtime.
     pub fn rebuild(&self) -> Result<Rebuilt, RebuildError> {
-        let mut stats = self.rebuilding.lock().unwrap_or_else(|e| e.into_inner());
+        let _one_at_a_time = self.rebuilding.lock().unwrap_or_else(|e| e.into_inner());
         let outcome = self.rebuild_now();
+        let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
         match outcome {
             Ok(_) => stats.succeeded += 1,
             Err(_) => stats.failed += 1,
@@ -183,9 +188,9 @@ impl LiveIndex {
         outcome
     }
 
-    /// The rebuild tally; waits while a rebuild runs.
+    /// The rebuild tally.
     pub fn stats(&self) -> RebuildStats {
-        *self.rebuilding.lock().unwrap_or_else(|e| e.into_inner())
+        *self.stats.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn rebuild_now(&self) -> Result<Rebuilt, RebuildError> {
