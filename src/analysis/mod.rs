@@ -233,7 +233,9 @@ pub fn register_on(index: &Index) {
 }
 
 /// The tokens of `text` under the analyzer `name`: term, position and
-/// byte range in `text`. For tests and highlighting.
+/// byte range in `text`, with the registered chain of that name. For tests
+/// and measurements; searching and highlighting use the index's own
+/// analyzers (`search::plan::Analyzers`).
 ///
 /// # Panics
 ///

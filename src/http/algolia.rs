@@ -105,10 +105,7 @@ pub async fn multi_query(
     State(state): State<std::sync::Arc<AppState>>,
     body: Bytes,
 ) -> Result<Json<Value>, AlgoliaError> {
-    // Algolia's JS client sends JSON as text/plain or form-encoded to skip
-    // the CORS preflight, so the body is parsed whatever its content type.
-    let body: Value = serde_json::from_slice(&body)
-        .map_err(|e| AlgoliaError::bad_request(format!("the body is not JSON: {e}")))?;
+    let body = parse_body(&body)?;
     let requests = body
         .get("requests")
         .and_then(Value::as_array)
@@ -206,6 +203,9 @@ pub async fn facet_query(
     .await
 }
 
+/// Algolia's JS client sends JSON as text/plain or form-encoded to skip the
+/// CORS preflight, so a body is parsed whatever its content type; an empty
+/// one is an empty object.
 fn parse_body(body: &Bytes) -> Result<Value, AlgoliaError> {
     if body.is_empty() {
         return Ok(Value::Object(Map::new()));

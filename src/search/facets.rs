@@ -95,10 +95,6 @@ impl FacetValues {
             segment_maps,
         })
     }
-
-    pub fn position(&self, value: &str) -> Option<usize> {
-        self.values.binary_search_by(|v| v.as_str().cmp(value)).ok()
-    }
 }
 
 /// The values of one facet for every measure of a segment, as positions
