@@ -38,6 +38,11 @@ pub enum Form {
     /// [`super::CS_PAIRS`]: neighbouring content words, folded, as one
     /// token ("prostupneho bydleni"), for suggestions.
     Pairs,
+    /// [`super::CS_STEM_PAIRS`]: successive content words, stemmed, as one
+    /// token ("prostupn bydlen"), at most one function word apart ("domov
+    /// pro seniory" gives "domov senior"): what a query's words as a phrase
+    /// score through, as a term.
+    StemPairs,
 }
 
 /// The tokens of one text in each form. The words of a form are stored
@@ -49,9 +54,10 @@ pub struct Forms {
     /// pair of words.
     places: Vec<(usize, usize, usize)>,
     pair_places: Vec<(usize, usize, usize)>,
+    stem_pair_places: Vec<(usize, usize, usize)>,
     /// Per form: the words, concatenated, and where each ends.
-    words: [String; 5],
-    ends: [Vec<usize>; 5],
+    words: [String; 6],
+    ends: [Vec<usize>; 6],
 }
 
 impl Forms {
@@ -63,6 +69,7 @@ impl Forms {
     fn places_of(&self, form: Form) -> &[(usize, usize, usize)] {
         match form {
             Form::Pairs => &self.pair_places,
+            Form::StemPairs => &self.stem_pair_places,
             _ => &self.places,
         }
     }
@@ -130,6 +137,7 @@ pub fn forms(text: &str) -> Forms {
         forms.push(Form::Stem, &stem);
     }
     forms.add_pairs();
+    forms.add_stem_pairs();
     forms
 }
 
@@ -137,10 +145,7 @@ impl Forms {
     /// Pairs of neighbouring words that both carry meaning: no function
     /// word, no number.
     fn add_pairs(&mut self) {
-        let content = |forms: &Forms, i: usize| {
-            let word = forms.word(Form::Folded, i);
-            !is_stopword(word) && !word.chars().all(|c| c.is_ascii_digit())
-        };
+        let content = |forms: &Forms, i: usize| is_content(forms.word(Form::Folded, i));
         for i in 1..self.places.len() {
             let ((position, from, _), (next_position, _, to)) =
                 (self.places[i - 1], self.places[i]);
@@ -155,6 +160,34 @@ impl Forms {
             }
         }
     }
+}
+
+impl Forms {
+    /// Successive content words, stemmed, at most one position apart.
+    fn add_stem_pairs(&mut self) {
+        let content: Vec<usize> = (0..self.places.len())
+            .filter(|&i| is_content(self.word(Form::Folded, i)))
+            .collect();
+        for pair in content.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let ((position, from, _), (next_position, _, to)) = (self.places[a], self.places[b]);
+            if next_position <= position + 2 {
+                let joined = stem_pair(self.word(Form::Stem, a), self.word(Form::Stem, b));
+                self.stem_pair_places.push((position, from, to));
+                self.push(Form::StemPairs, &joined);
+            }
+        }
+    }
+}
+
+/// A word that carries meaning: no function word, no number.
+fn is_content(folded: &str) -> bool {
+    !is_stopword(folded) && !folded.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Two stems as one [`Form::StemPairs`] term; queries build theirs here too.
+pub fn stem_pair(first: &str, second: &str) -> String {
+    format!("{first} {second}")
 }
 
 thread_local! {
@@ -320,6 +353,19 @@ mod tests {
                 "zřízení nízkoprahového zařízení pro děti a mládež v roce 2013"
             ),
             ["zrizeni nizkoprahoveho", "nizkoprahoveho zarizeni"]
+        );
+        assert_eq!(
+            run(
+                Form::StemPairs,
+                "zřízení nízkoprahového zařízení pro děti a mládež v roce 2013"
+            ),
+            [
+                "zrizn nizkoprah",
+                "nizkoprah zarizn",
+                "zarizn det",
+                "det mladh",
+                "mladh rok"
+            ]
         );
     }
 }

@@ -73,13 +73,17 @@ pub const CS_ROOT: &str = "cs_root";
 /// Neighbouring content words as one folded token, for suggestions.
 pub const CS_PAIRS: &str = "cs_pairs";
 
+/// Successive content words, stemmed, as one token: phrases as terms.
+pub const CS_STEM_PAIRS: &str = "cs_stem_pairs";
+
 /// Every analyzer name [`register`] defines.
-pub const NAMES: [&str; 7] = [
+pub const NAMES: [&str; 8] = [
     CS_EXACT,
     CS_FOLDED,
     CS_STEM,
     CS_ROOT,
     CS_PAIRS,
+    CS_STEM_PAIRS,
     CS_STEM_LUCENE,
     CS_STEM_SNOWBALL,
 ];
@@ -130,6 +134,7 @@ pub fn analyzer(name: &str) -> Option<TextAnalyzer> {
         CS_STEM => one_pass(Form::Stem),
         CS_ROOT => one_pass(Form::Root),
         CS_PAIRS => one_pass(Form::Pairs),
+        CS_STEM_PAIRS => one_pass(Form::StemPairs),
         _ => chain_analyzer(name),
     }
 }

@@ -280,6 +280,7 @@ fn document(fields: &Fields, m: &Measure, order: u64) -> TantivyDocument {
         fields.text_stem,
         fields.text_root,
         fields.text_pairs,
+        fields.text_stem_pairs,
     ];
     for field in text_fields {
         doc.add_text(field, &m.text);

@@ -29,6 +29,9 @@ pub struct Fields {
     /// Pairs of neighbouring words, for suggestions: only which measures
     /// contain them, no frequencies or positions.
     pub text_pairs: Field,
+    /// Successive words stemmed as one term ("prostupn bydlen"): a query's
+    /// words as a phrase, scored as a term.
+    pub text_stem_pairs: Field,
     pub phrases_folded: Field,
     pub phrases_stem: Field,
     pub places_folded: Field,
@@ -54,7 +57,19 @@ pub const YEAR_FROM: &str = "year_from";
 pub const YEAR_TO: &str = "year_to";
 pub const ORDER: &str = "order";
 
+/// A field scored by BM25: frequencies, no positions.
 fn analysed(tokenizer: &str) -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    )
+}
+
+/// A field that phrases are also matched on: positions too. Only the
+/// stemmed text is; keeping positions for every field made a third of a
+/// build's postings.
+fn analysed_with_positions(tokenizer: &str) -> TextOptions {
     TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(tokenizer)
@@ -71,7 +86,7 @@ pub fn build() -> (Schema, Fields) {
         record: builder.add_text_field("record", STORED),
         text_exact: builder.add_text_field("text_exact", analysed(analysis::CS_EXACT)),
         text_folded: builder.add_text_field("text_folded", analysed(analysis::CS_FOLDED)),
-        text_stem: builder.add_text_field("text_stem", analysed(analysis::CS_STEM)),
+        text_stem: builder.add_text_field("text_stem", analysed_with_positions(analysis::CS_STEM)),
         text_root: builder.add_text_field("text_root", analysed(analysis::CS_ROOT)),
         text_pairs: builder.add_text_field(
             "text_pairs",
@@ -82,6 +97,8 @@ pub fn build() -> (Schema, Fields) {
                     .set_fieldnorms(false),
             ),
         ),
+        text_stem_pairs: builder
+            .add_text_field("text_stem_pairs", analysed(analysis::CS_STEM_PAIRS)),
         phrases_folded: builder.add_text_field("phrases_folded", analysed(analysis::CS_FOLDED)),
         phrases_stem: builder.add_text_field("phrases_stem", analysed(analysis::CS_STEM)),
         places_folded: builder.add_text_field("places_folded", analysed(analysis::CS_FOLDED)),
@@ -110,6 +127,7 @@ impl Fields {
             text_stem: f("text_stem")?,
             text_root: f("text_root")?,
             text_pairs: f("text_pairs")?,
+            text_stem_pairs: f("text_stem_pairs")?,
             phrases_folded: f("phrases_folded")?,
             phrases_stem: f("phrases_stem")?,
             places_folded: f("places_folded")?,

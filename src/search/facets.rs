@@ -2,25 +2,25 @@
 //!
 //! Facet counts are disjunctive: the counts of one facet are computed with
 //! every filter applied except that facet's own. Instead of running the
-//! query once per facet, the collector runs it once, with no filters, and
+//! query once per facet, a search matches once, with no filters, and
 //! checks each matching measure against every filter: a measure that passes
 //! all of them is a hit and counts in every facet; one that fails exactly one
-//! facet's filter counts in that facet alone; the rest count nowhere.
+//! facet's filter counts in that facet alone; the rest count nowhere (the
+//! executor drops them as whole sets before counting).
 //!
 //! A generation never changes once built, so when it is opened every
 //! measure's facet values, years and listing place are read out of
-//! tantivy's columns into plain arrays ([`FacetTables`]): the collector
-//! then touches a few integers per matching measure, which is what makes
+//! tantivy's columns into plain arrays ([`FacetTables`]): counting then
+//! touches a few integers per matching measure, which is what makes
 //! exhaustive counting affordable on a million measures.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use std::sync::Arc;
 
-use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocAddress, DocId, Score, SegmentReader};
 
+use super::bits::DocBits;
 use crate::index::schema;
 
 /// The four facets, in the order of the arrays below.
@@ -99,11 +99,18 @@ impl FacetValues {
 
 /// The values of one facet for every measure of a segment, as positions
 /// in [`FacetValues::values`]: measure `d` has `ids[starts[d]..starts[d + 1]]`.
+/// Most measures have exactly one value, which `single` holds directly so
+/// that counting reads one integer per measure.
 #[derive(Debug, Clone, Default)]
 struct Csr {
     starts: Vec<u32>,
     ids: Vec<u32>,
+    /// Per measure: its only value, or [`NOT_SINGLE`].
+    single: Vec<u32>,
 }
+
+/// In [`Csr::single`]: the measure has no value or several.
+const NOT_SINGLE: u32 = u32::MAX;
 
 impl Csr {
     #[inline]
@@ -111,12 +118,43 @@ impl Csr {
         let doc = doc as usize;
         &self.ids[self.starts[doc] as usize..self.starts[doc + 1] as usize]
     }
+
+    fn fill_single(&mut self) {
+        let docs = self.starts.len().saturating_sub(1) as DocId;
+        self.single = (0..docs)
+            .map(|doc| match self.of(doc) {
+                [one] => *one,
+                _ => NOT_SINGLE,
+            })
+            .collect();
+    }
+
+    /// Adds the values of the measures `docs` to `counts`.
+    fn count(&self, docs: &DocBits, counts: &mut [u64]) {
+        for doc in docs.iter() {
+            match self.single[doc as usize] {
+                NOT_SINGLE => {
+                    for &id in self.of(doc) {
+                        counts[id as usize] += 1;
+                    }
+                }
+                id => counts[id as usize] += 1,
+            }
+        }
+    }
 }
+
+/// Facets with at most this many values also keep, per value, the set of
+/// measures that have it: a search then counts such a facet by intersecting
+/// sets rather than measure by measure.
+const VALUE_SETS_MAX: usize = 256;
 
 /// One segment's measures in plain arrays.
 #[derive(Debug, Clone, Default)]
-struct SegmentTable {
+pub struct SegmentTable {
     facets: [Csr; 4],
+    /// Per facet with few values, per value position: its measures.
+    value_sets: [Option<Vec<DocBits>>; 4],
     year_from: Vec<u16>,
     year_to: Vec<u16>,
     order: Vec<u32>,
@@ -210,6 +248,7 @@ impl SegmentTable {
                 }
                 csr.starts.push(csr.ids.len() as u32);
             }
+            csr.fill_single();
         }
         let read = |name: &str, missing: u64| -> tantivy::Result<Vec<u64>> {
             let column: Column<u64> = fast.u64(name)?;
@@ -218,7 +257,20 @@ impl SegmentTable {
                 .collect())
         };
         let year = |v: u64| v.min(u64::from(u16::MAX)) as u16;
+        let value_sets = std::array::from_fn(|f| {
+            let count = values[f].values.len();
+            (count <= VALUE_SETS_MAX).then(|| {
+                let mut sets: Vec<DocBits> = (0..count).map(|_| DocBits::empty(max_doc)).collect();
+                for doc in 0..max_doc {
+                    for &id in facets[f].of(doc) {
+                        sets[id as usize].insert(doc);
+                    }
+                }
+                sets
+            })
+        });
         Ok(SegmentTable {
+            value_sets,
             facets,
             year_from: read(schema::YEAR_FROM, u64::MAX)?
                 .into_iter()
@@ -296,11 +348,12 @@ pub struct Selection {
     pub conditions: Vec<Vec<Literal>>,
     /// How many of the best hits to return (offset + limit).
     pub keep: usize,
-    /// Rank by score, or only by listing order.
-    pub scored: bool,
 }
 
-/// One condition compiled for the collector: facet values as a mask.
+/// Conditions compiled for counting: facet values as masks.
+#[derive(Debug, Default)]
+pub struct Conditions(Vec<Vec<Compiled>>);
+
 #[derive(Debug)]
 enum Compiled {
     Facet {
@@ -315,25 +368,6 @@ enum Compiled {
     },
 }
 
-/// What a search collects: filters, and how many hits to keep.
-#[derive(Debug, Clone)]
-pub struct FacetedCollector {
-    shared: Arc<Shared>,
-}
-
-#[derive(Debug)]
-struct Shared {
-    tables: Arc<FacetTables>,
-    /// Per facet: `None` for no filter, else which values are selected.
-    selected: [Option<Vec<bool>>; 4],
-    conditions: Vec<Vec<Compiled>>,
-    /// Whether any facet has a filter: when none has, no measure can fail
-    /// one, and the check is skipped.
-    any_selected: bool,
-    keep: usize,
-    scored: bool,
-}
-
 fn mask(len: usize, positions: &[usize]) -> Vec<bool> {
     let mut mask = vec![false; len];
     for &p in positions {
@@ -342,52 +376,112 @@ fn mask(len: usize, positions: &[usize]) -> Vec<bool> {
     mask
 }
 
-impl FacetedCollector {
-    pub fn new(tables: Arc<FacetTables>, selection: Selection) -> Self {
+impl Conditions {
+    pub fn compile(tables: &FacetTables, conditions: &[Vec<Literal>]) -> Self {
         let facets = &tables.values;
-        let selected = std::array::from_fn(|f| {
-            selection.selected[f]
-                .as_ref()
-                .map(|positions| mask(facets[f].values.len(), positions))
-        });
-        let conditions = selection
-            .conditions
+        Conditions(
+            conditions
+                .iter()
+                .map(|any| {
+                    any.iter()
+                        .map(|literal| match literal {
+                            Literal::Facet {
+                                facet,
+                                positions,
+                                negated,
+                            } => Compiled::Facet {
+                                facet: facet.index(),
+                                mask: mask(facets[facet.index()].values.len(), positions),
+                                negated: *negated,
+                            },
+                            Literal::Year { bound, op, value } => Compiled::Year {
+                                bound: *bound,
+                                op: *op,
+                                value: *value,
+                            },
+                        })
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FacetTables {
+    /// The arrays of segment `ordinal`.
+    pub fn segment(&self, ordinal: usize) -> Option<&SegmentTable> {
+        self.segments.get(ordinal)
+    }
+
+    /// Zeroed counts for every value of every facet.
+    pub fn zero_counts(&self) -> [Vec<u64>; 4] {
+        std::array::from_fn(|f| vec![0; self.values[f].values.len()])
+    }
+}
+
+impl SegmentTable {
+    /// Adds the facet's values of the measures `docs` to `counts`. A facet
+    /// with value sets is counted by intersecting them with `docs` when
+    /// that reads fewer words than visiting the measures would: about 16
+    /// set words cost what one measure does.
+    pub fn count_facet(&self, facet: usize, docs: &DocBits, counts: &mut [u64]) {
+        if let Some(sets) = &self.value_sets[facet] {
+            let by_sets = sets.len() as u64 * docs.word_count() as u64;
+            if by_sets < docs.count() * 16 {
+                for (count, set) in counts.iter_mut().zip(sets) {
+                    *count += set.count_common(docs);
+                }
+                return;
+            }
+        }
+        self.facets[facet].count(docs, counts);
+    }
+
+    /// The measure's place in the listing order.
+    #[inline]
+    pub fn order(&self, doc: DocId) -> u32 {
+        self.order[doc as usize]
+    }
+
+    fn has_value(&self, facet: usize, mask: &[bool], doc: DocId) -> bool {
+        self.facets[facet]
+            .of(doc)
             .iter()
-            .map(|any| {
-                any.iter()
-                    .map(|literal| match literal {
-                        Literal::Facet {
-                            facet,
-                            positions,
-                            negated,
-                        } => Compiled::Facet {
-                            facet: facet.index(),
-                            mask: mask(facets[facet.index()].values.len(), positions),
-                            negated: *negated,
-                        },
-                        Literal::Year { bound, op, value } => Compiled::Year {
-                            bound: *bound,
-                            op: *op,
-                            value: *value,
-                        },
-                    })
-                    .collect()
-            })
-            .collect();
-        FacetedCollector {
-            shared: Arc::new(Shared {
-                tables: tables.clone(),
-                any_selected: selected.iter().any(Option::is_some),
-                selected,
-                conditions,
-                keep: selection.keep,
-                scored: selection.scored,
-            }),
+            .any(|&id| mask[id as usize])
+    }
+
+    fn year_holds(&self, bound: YearBound, op: Comparison, value: u64, doc: DocId) -> bool {
+        let from = u64::from(self.year_from[doc as usize]);
+        let to = u64::from(self.year_to[doc as usize]);
+        match bound {
+            YearBound::From => op.holds(from, value),
+            YearBound::To => op.holds(to, value),
+            YearBound::Covers => match op {
+                Comparison::Equal => (from..=to).contains(&value),
+                Comparison::NotEqual => !(from..=to).contains(&value),
+                // "Covers a year before 2012": its first year is before it.
+                Comparison::Less | Comparison::LessOrEqual => op.holds(from, value),
+                Comparison::Greater | Comparison::GreaterOrEqual => op.holds(to, value),
+            },
         }
     }
 
-    fn zero_counts(&self) -> [Vec<u64>; 4] {
-        std::array::from_fn(|f| vec![0; self.shared.tables.values[f].values.len()])
+    /// Whether the measure meets every condition (each an OR of literals).
+    pub fn meets(&self, conditions: &Conditions, doc: DocId) -> bool {
+        conditions.0.iter().all(|any| {
+            any.iter().any(|literal| match literal {
+                Compiled::Facet {
+                    facet,
+                    mask,
+                    negated,
+                } => self.has_value(*facet, mask, doc) != *negated,
+                Compiled::Year { bound, op, value } => self.year_holds(*bound, *op, *value, doc),
+            })
+        })
     }
 }
 
@@ -401,7 +495,7 @@ pub struct Ranked {
 
 impl Ranked {
     /// Better first: higher score, then earlier in the listing.
-    fn better(&self, other: &Self) -> Ordering {
+    pub fn better(&self, other: &Self) -> Ordering {
         other
             .score
             .total_cmp(&self.score)
@@ -427,7 +521,53 @@ impl Ord for Ranked {
     }
 }
 
-/// The result of one collection.
+/// The best `keep` hits seen so far.
+#[derive(Debug)]
+pub struct TopHits {
+    keep: usize,
+    heap: BinaryHeap<Ranked>,
+}
+
+impl TopHits {
+    pub fn new(keep: usize) -> Self {
+        TopHits {
+            keep,
+            heap: BinaryHeap::with_capacity(keep + 1),
+        }
+    }
+
+    /// The score a hit must reach to be kept, once `keep` hits are held.
+    pub fn threshold(&self) -> Option<Score> {
+        (self.keep > 0 && self.heap.len() == self.keep)
+            .then(|| self.heap.peek().map(|worst| worst.score))
+            .flatten()
+    }
+
+    pub fn offer(&mut self, hit: Ranked) {
+        if self.keep == 0 {
+            return;
+        }
+        // A full heap only takes a hit better than its worst.
+        if self.heap.len() == self.keep {
+            if self
+                .heap
+                .peek()
+                .is_some_and(|worst| hit.better(worst) != Ordering::Less)
+            {
+                return;
+            }
+            self.heap.pop();
+        }
+        self.heap.push(hit);
+    }
+
+    /// The hits, best first.
+    pub fn into_sorted(self) -> Vec<Ranked> {
+        self.heap.into_sorted_vec()
+    }
+}
+
+/// The result of one search.
 #[derive(Debug, Clone, Default)]
 pub struct Collected {
     pub total: u64,
@@ -435,197 +575,4 @@ pub struct Collected {
     pub top: Vec<Ranked>,
     /// Per facet, per value position: its disjunctive count.
     pub counts: [Vec<u64>; 4],
-}
-
-pub struct SegmentFacets {
-    shared: Arc<Shared>,
-    segment: SegmentOrdinal,
-    heap: BinaryHeap<Ranked>,
-    total: u64,
-    counts: [Vec<u64>; 4],
-}
-
-impl Collector for FacetedCollector {
-    type Fruit = Collected;
-    type Child = SegmentFacets;
-
-    fn for_segment(
-        &self,
-        segment: SegmentOrdinal,
-        _reader: &SegmentReader,
-    ) -> tantivy::Result<Self::Child> {
-        if segment as usize >= self.shared.tables.segments.len() {
-            return Err(tantivy::TantivyError::InternalError(
-                "a segment the facet tables were not loaded for".into(),
-            ));
-        }
-        Ok(SegmentFacets {
-            shared: self.shared.clone(),
-            segment,
-            heap: BinaryHeap::with_capacity(self.shared.keep + 1),
-            total: 0,
-            counts: self.zero_counts(),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        self.shared.scored
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Collected>) -> tantivy::Result<Collected> {
-        let mut merged = Collected {
-            counts: self.zero_counts(),
-            ..Collected::default()
-        };
-        for fruit in fruits {
-            merged.total += fruit.total;
-            merged.top.extend(fruit.top);
-            for (sum, part) in merged.counts.iter_mut().zip(&fruit.counts) {
-                for (s, p) in sum.iter_mut().zip(part) {
-                    *s += p;
-                }
-            }
-        }
-        merged.top.sort_by(Ranked::better);
-        merged.top.truncate(self.shared.keep);
-        Ok(merged)
-    }
-}
-
-impl SegmentFacets {
-    #[inline]
-    fn table(&self) -> &SegmentTable {
-        &self.shared.tables.segments[self.segment as usize]
-    }
-
-    #[inline]
-    fn has_value(&self, facet: usize, mask: &[bool], doc: DocId) -> bool {
-        self.table().facets[facet]
-            .of(doc)
-            .iter()
-            .any(|&id| mask[id as usize])
-    }
-
-    #[inline]
-    fn passes(&self, facet: usize, doc: DocId) -> bool {
-        match &self.shared.selected[facet] {
-            Some(selected) => self.has_value(facet, selected, doc),
-            None => true,
-        }
-    }
-
-    /// Counts the measure in every facet: the hot path of a search, with
-    /// the segment's table looked up once.
-    #[inline]
-    fn count_all(&mut self, doc: DocId) {
-        let SegmentFacets {
-            shared,
-            segment,
-            counts,
-            ..
-        } = self;
-        let table = &shared.tables.segments[*segment as usize];
-        for (csr, counts) in table.facets.iter().zip(counts.iter_mut()) {
-            for &id in csr.of(doc) {
-                counts[id as usize] += 1;
-            }
-        }
-    }
-
-    #[inline]
-    fn count(&mut self, facet: usize, doc: DocId) {
-        let ids = self.shared.tables.segments[self.segment as usize].facets[facet].of(doc);
-        let counts = &mut self.counts[facet];
-        for &id in ids {
-            counts[id as usize] += 1;
-        }
-    }
-
-    fn year_holds(&self, bound: YearBound, op: Comparison, value: u64, doc: DocId) -> bool {
-        let table = self.table();
-        let from = u64::from(table.year_from[doc as usize]);
-        let to = u64::from(table.year_to[doc as usize]);
-        match bound {
-            YearBound::From => op.holds(from, value),
-            YearBound::To => op.holds(to, value),
-            YearBound::Covers => match op {
-                Comparison::Equal => (from..=to).contains(&value),
-                Comparison::NotEqual => !(from..=to).contains(&value),
-                // "Covers a year before 2012": its first year is before it.
-                Comparison::Less | Comparison::LessOrEqual => op.holds(from, value),
-                Comparison::Greater | Comparison::GreaterOrEqual => op.holds(to, value),
-            },
-        }
-    }
-
-    /// Whether the measure meets every condition (each an OR of literals).
-    fn meets_conditions(&self, doc: DocId) -> bool {
-        self.shared.conditions.iter().all(|any| {
-            any.iter().any(|literal| match literal {
-                Compiled::Facet {
-                    facet,
-                    mask,
-                    negated,
-                } => self.has_value(*facet, mask, doc) != *negated,
-                Compiled::Year { bound, op, value } => self.year_holds(*bound, *op, *value, doc),
-            })
-        })
-    }
-
-    fn keep(&mut self, doc: DocId, score: Score) {
-        let keep = self.shared.keep;
-        if keep == 0 {
-            return;
-        }
-        let ranked = Ranked {
-            score: if self.shared.scored { score } else { 0.0 },
-            order: u64::from(self.table().order[doc as usize]),
-            address: DocAddress::new(self.segment, doc),
-        };
-        // A full heap only takes a hit better than its worst.
-        if self.heap.len() == keep {
-            if self
-                .heap
-                .peek()
-                .is_some_and(|worst| ranked.better(worst) != Ordering::Less)
-            {
-                return;
-            }
-            self.heap.pop();
-        }
-        self.heap.push(ranked);
-    }
-}
-
-impl SegmentCollector for SegmentFacets {
-    type Fruit = Collected;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        if !self.shared.conditions.is_empty() && !self.meets_conditions(doc) {
-            return;
-        }
-        // Bit f set: the measure fails facet f's filter.
-        let failing = if self.shared.any_selected {
-            (0..4).fold(0u8, |bits, f| bits | (u8::from(!self.passes(f, doc)) << f))
-        } else {
-            0
-        };
-        match failing.count_ones() {
-            0 => {
-                self.total += 1;
-                self.count_all(doc);
-                self.keep(doc, score);
-            }
-            1 => self.count(failing.trailing_zeros() as usize, doc),
-            _ => {}
-        }
-    }
-
-    fn harvest(self) -> Collected {
-        Collected {
-            total: self.total,
-            top: self.heap.into_sorted_vec(),
-            counts: self.counts,
-        }
-    }
 }

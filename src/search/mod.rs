@@ -5,9 +5,12 @@
 //! HTTP. Invalid input is a [`SearchError`] naming the parameter, so that a
 //! front end can say what to fix.
 
+pub mod bits;
+pub mod execute;
 pub mod facets;
 pub mod highlight;
 pub mod live;
+pub mod matching;
 pub mod plan;
 pub mod query;
 pub mod suggest;
@@ -29,8 +32,7 @@ use crate::index::{Generation, Label, Meta};
 use crate::ingest::Measure;
 use crate::ingest::text::{fold, folded_words};
 pub use facets::{
-    Collected, Comparison, Facet, FacetTables, FacetValues, FacetedCollector, Literal, Selection,
-    YearBound,
+    Collected, Comparison, Facet, FacetTables, FacetValues, Literal, Selection, YearBound,
 };
 pub use query::UserQuery;
 pub use suggest::{Suggester, Suggestion};
@@ -189,7 +191,8 @@ pub struct Searcher {
     /// Per facet: folded value → positions, for case- and
     /// diacritics-insensitive filters.
     folded_values: [HashMap<String, Vec<usize>>; 4],
-    labels: HashMap<(Facet, String), String>,
+    /// Per facet, per value position: the value's label, if it has one.
+    labels: [Vec<Option<String>>; 4],
     suggester: Suggester,
     /// Facet counts of the whole collection, once asked for.
     everything: std::sync::OnceLock<[Vec<u64>; 4]>,
@@ -200,6 +203,9 @@ pub struct Searcher {
     answers: std::sync::Mutex<lru::LruCache<SearchRequest, SearchResponse>>,
     analyzers: plan::Analyzers,
     vocabularies: plan::Vocabularies,
+    /// One thread per core, for searching a large collection's segments
+    /// side by side.
+    executor: tantivy::Executor,
 }
 
 impl Searcher {
@@ -219,19 +225,36 @@ impl Searcher {
             }
             map
         });
-        let mut labels = HashMap::new();
-        for Label { value, label } in &generation.meta.categories {
-            labels.insert((Facet::Category, value.clone()), label.clone());
-        }
-        for Label { value, label } in &generation.meta.regions {
-            labels.insert((Facet::Region, value.clone()), label.clone());
-        }
+        let labels = std::array::from_fn(|f| {
+            let named: &[Label] = match Facet::ALL[f] {
+                Facet::Category => &generation.meta.categories,
+                Facet::Region => &generation.meta.regions,
+                Facet::Town | Facet::Period => &[],
+            };
+            facets[f]
+                .values
+                .iter()
+                .map(|value| {
+                    named
+                        .iter()
+                        .find(|l| &l.value == value)
+                        .map(|l| l.label.clone())
+                })
+                .collect()
+        });
         let suggester = Suggester::load(&searcher, &generation.fields)?;
         let vocabularies = plan::Vocabularies {
             folded: typo::Vocabulary::load(&searcher, generation.fields.text_folded)?,
             stems: typo::Vocabulary::load(&searcher, generation.fields.text_stem)?,
         };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let executor = if threads > 1 {
+            tantivy::Executor::multi_thread(threads, "opatreni-search-")?
+        } else {
+            tantivy::Executor::single_thread()
+        };
         Ok(Searcher {
+            executor,
             everything: std::sync::OnceLock::new(),
             answers: std::sync::Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(ANSWERS_CACHED).expect("a positive capacity"),
@@ -256,7 +279,7 @@ impl Searcher {
         if let Some(answer) = self.cached(request) {
             return Ok(answer);
         }
-        let answer = self.compute(request)?;
+        let answer = self.compute(request, execute::Strategy::Auto)?;
         self.answers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -282,10 +305,25 @@ impl Searcher {
     /// Answers `request` without the cache of recent answers, neither
     /// reading nor filling it: what a benchmark of the search itself times.
     pub fn search_uncached(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
-        self.compute(request)
+        self.compute(request, execute::Strategy::Auto)
     }
 
-    fn compute(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
+    /// [`Searcher::search_uncached`] ranking with `strategy`: for tests
+    /// that hold the pruned ranking equal to scoring every hit.
+    #[doc(hidden)]
+    pub fn search_with_strategy(
+        &self,
+        request: &SearchRequest,
+        strategy: execute::Strategy,
+    ) -> Result<SearchResponse, SearchError> {
+        self.compute(request, strategy)
+    }
+
+    fn compute(
+        &self,
+        request: &SearchRequest,
+        strategy: execute::Strategy,
+    ) -> Result<SearchResponse, SearchError> {
         let started = Instant::now();
         check_query(&request.q, "q")?;
         if request.limit > MAX_LIMIT {
@@ -319,18 +357,19 @@ impl Searcher {
                 value: u64::from(year),
             }]);
         }
+        let searcher = self.reader.searcher();
         let plan = plan::plan(
             &UserQuery::parse(&request.q),
             &plan::Context {
+                stats: &searcher,
                 fields: &self.generation.fields,
                 synonyms: &self.synonyms,
                 analyzers: &self.analyzers,
                 vocabularies: &self.vocabularies,
             },
         );
-        let searcher = self.reader.searcher();
         let unfiltered = selected.iter().all(Option::is_none) && conditions.is_empty();
-        let collected = if plan.matches_all && unfiltered {
+        let collected = if plan.matches_all() && unfiltered {
             // The whole collection, as listed: counts computed once per
             // generation, the page read from the listing order.
             Collected {
@@ -339,16 +378,15 @@ impl Searcher {
                 counts: self.everything(&searcher)?.clone(),
             }
         } else {
-            let collector = FacetedCollector::new(
-                self.facets.clone(),
-                Selection {
+            execute::run(
+                &self.target(&searcher, strategy),
+                &plan,
+                &Selection {
                     selected,
                     conditions,
                     keep: request.offset + request.limit,
-                    scored: plan.scored,
                 },
-            );
-            searcher.search(&*plan.query, &collector)?
+            )?
         };
         let mut hits = Vec::new();
         for ranked in collected.top.iter().skip(request.offset) {
@@ -361,19 +399,20 @@ impl Searcher {
                 period: measure.period,
                 categories: measure.categories,
                 text: measure.text,
-                score: if plan.scored {
+                score: if plan.scored() {
                     round(f64::from(ranked.score), 3)
                 } else {
                     0.0
                 },
             });
         }
+        let facets = self.facet_counts(&collected.counts);
         Ok(SearchResponse {
             query: request.q.clone(),
             total: collected.total,
             took_ms: round(started.elapsed().as_secs_f64() * 1000.0, 3),
             hits,
-            facets: self.facet_counts(&collected.counts),
+            facets,
         })
     }
 
@@ -383,9 +422,31 @@ impl Searcher {
         if let Some(counts) = self.everything.get() {
             return Ok(counts);
         }
-        let collector = FacetedCollector::new(self.facets.clone(), Selection::default());
-        let collected = searcher.search(&tantivy::query::AllQuery, &collector)?;
+        let everything = plan::Plan {
+            matching: matching::Match::Everything,
+            ranking: plan::Ranking::Listing,
+            forms: plan::MatchForms::default(),
+        };
+        let collected = execute::run(
+            &self.target(searcher, execute::Strategy::Auto),
+            &everything,
+            &Selection::default(),
+        )?;
         Ok(self.everything.get_or_init(|| collected.counts))
+    }
+
+    fn target<'a>(
+        &'a self,
+        searcher: &'a tantivy::Searcher,
+        strategy: execute::Strategy,
+    ) -> execute::Target<'a> {
+        execute::Target {
+            searcher,
+            fields: &self.generation.fields,
+            tables: &self.facets,
+            executor: &self.executor,
+            strategy,
+        }
     }
 
     /// Every facet over the whole collection.
@@ -582,21 +643,28 @@ impl Searcher {
         ))
     }
 
+    /// Every value with a count, most frequent first, ties by value. The
+    /// positions are sorted, not the values: positions are in value order,
+    /// so a stable sort by count alone keeps ties by value.
     fn facet_counts(&self, counts: &[Vec<u64>; 4]) -> FacetCounts {
         let list = |facet: Facet| {
-            let values = &self.facets.values[facet.index()].values;
-            let mut list: Vec<FacetCount> = counts[facet.index()]
+            let f = facet.index();
+            let values = &self.facets.values[f].values;
+            let mut counted: Vec<(u32, u64)> = counts[f]
                 .iter()
                 .enumerate()
                 .filter(|(_, n)| **n > 0)
-                .map(|(i, &count)| FacetCount {
-                    label: self.labels.get(&(facet, values[i].clone())).cloned(),
-                    value: values[i].clone(),
+                .map(|(i, &n)| (i as u32, n))
+                .collect();
+            counted.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
+            counted
+                .into_iter()
+                .map(|(i, count)| FacetCount {
+                    value: values[i as usize].clone(),
+                    label: self.labels[f][i as usize].clone(),
                     count,
                 })
-                .collect();
-            list.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
-            list
+                .collect()
         };
         FacetCounts {
             town: list(Facet::Town),

@@ -1,47 +1,66 @@
-//! From a parsed query to a tantivy query: how each word may match, and
-//! how matches are weighed.
+//! From a parsed query to what a search runs: which measures match, and
+//! how they are ranked.
 //!
-//! Every word of the query becomes a *slot* that matches, in order of
-//! preference, its exact form (diacritics kept), its folded form, its stem,
-//! or, for words of five letters or more, a form one edit away (a typo).
-//! A slot takes the best of these (a disjunction-max), so a word is never
-//! counted twice. A measure matches when any slot matches; on top of the
-//! slots' scores, measures get a bonus for containing every slot, and a
-//! larger one for containing them as a phrase (in order, at most two words
-//! apart). Synonyms ("NZDM" = "nízkoprahové zařízení pro děti a mládež")
-//! are alternatives of the slots they cover.
+//! Every word of the query becomes a *slot* that matches its exact form
+//! (diacritics kept), its folded form, its stem, its key-phrase and place
+//! forms, its derivational root, and, for words the index does not know, the
+//! words one edit away (typos). A measure matches when any slot matches.
+//!
+//! A slot scores the *sum* of the ways it matches, each weighed. A word
+//! typed exactly also matches folded, stemmed and by root, so the sum ranks
+//! an exact match above a folded one above a stemmed one, as a
+//! best-of-the-ways would, while staying a plain sum of weighted term
+//! scores: the shape block-max WAND can prune, so ranking the best ten of
+//! a hundred thousand matches reads a small part of their postings. Words
+//! as a phrase score as terms too: each pair of successive query words is
+//! looked up among the measures' pairs of successive stems
+//! ([`crate::analysis::CS_STEM_PAIRS`]). A measure containing every word
+//! gets a bonus, a constant of the query (scaled by its words' rarity); the
+//! executor ranks those measures first, then the others, each a pruned
+//! pass.
+//!
+//! Synonyms ("NZDM" = "nízkoprahové zařízení pro děti a mládež") are
+//! alternatives of the slots they cover: the unit matches the covered words
+//! or any phrase of the group, and scores the terms of both. Quoted phrases
+//! are required. Matching is exact in both cases (a [`Match`] with phrase
+//! queries); only the scores are sums of terms.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
 
 use tantivy::Term;
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
-};
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
+use super::matching::Match;
 use super::query::UserQuery;
 use super::typo::Vocabulary;
 use crate::analysis::{self, Synonyms};
 use crate::index::Fields;
 
-/// Weights of the ways a slot can match. An exact form beats a folded one,
-/// which beats a stem; a typo counts least.
-const EXACT: f32 = 3.0;
-const FOLDED: f32 = 2.0;
+/// Weights of the ways a slot can match; they add up. An exact word scores
+/// all of exact, folded, stem and root; a word typed without its
+/// diacritics folded, stem and root; another case of it stem and root.
+const EXACT: f32 = 1.0;
+const FOLDED: f32 = 1.0;
 const STEM: f32 = 1.0;
+/// A word in what the report set in bold.
 const KEY_PHRASE: f32 = 1.5;
-const PLACE: f32 = 2.0;
+/// A word of a town, heading or locality name, as typed and any case of it.
+const PLACE_FOLDED: f32 = 1.2;
+const PLACE_STEM: f32 = 0.8;
 /// A corrected typo weighs this share of the word it was corrected to.
 const TYPO: f32 = 0.6;
 /// A shared derivational root ("škola" for "školství") counts least of all.
 const ROOT: f32 = 0.3;
 const SYNONYM: f32 = 0.8;
-/// Bonus for a measure with every slot, and for one with them as a phrase.
+/// Bonus for a measure with every slot, per unit of the words' summed
+/// inverse document frequency (about what one word scores in a measure of
+/// average length).
 const ALL_WORDS: f32 = 1.0;
-const PHRASE: f32 = 3.0;
-const PHRASE_SLOP: u32 = 2;
+/// Weight of a pair of the query's words found in order in a measure.
+const PHRASE: f32 = 2.0;
 /// Typos are corrected in words at least this long (folded letters): a
 /// shorter word one edit away is usually another word.
 pub const FUZZY_MIN_CHARS: usize = 5;
@@ -171,36 +190,74 @@ pub struct Vocabularies {
 
 /// What planning a query needs to know of the index.
 pub struct Context<'a> {
+    /// The index's statistics, for the bonuses' scale.
+    pub stats: &'a tantivy::Searcher,
     pub fields: &'a Fields,
     pub synonyms: &'a Synonyms,
     pub analyzers: &'a Analyzers,
     pub vocabularies: &'a Vocabularies,
 }
 
-/// A query ready to run.
+/// A query ready to run: which measures match, how they rank, and what to
+/// highlight.
 pub struct Plan {
-    pub query: Box<dyn Query>,
-    /// False when nothing is searched for (an empty query): measures are
-    /// then listed in order, not ranked.
-    pub scored: bool,
+    pub matching: Match,
+    pub ranking: Ranking,
+    pub forms: MatchForms,
+}
+
+impl Plan {
     /// True when the query matches every measure (nothing searched for,
     /// nothing excluded).
-    pub matches_all: bool,
-    pub forms: MatchForms,
+    pub fn matches_all(&self) -> bool {
+        matches!(self.matching, Match::Everything)
+    }
+
+    pub fn scored(&self) -> bool {
+        !matches!(self.ranking, Ranking::Listing)
+    }
+}
+
+/// How the measures a query matches are ranked.
+pub enum Ranking {
+    /// Nothing searched for: the listing order.
+    Listing,
+    /// The sum of the weighted term scores (a tantivy boolean query of
+    /// boosted term queries, which block-max WAND can prune), plus bonuses.
+    Terms { terms: Box<dyn Query>, bonus: Bonus },
+}
+
+/// What a measure with every word of the query gets on top of its terms'
+/// scores.
+pub struct Bonus {
+    /// Per word (or synonym unit), the measures that have it: a measure in
+    /// all of them gets `all_words`. Empty for a query of one word.
+    pub presence: Vec<Match>,
+    pub all_words: f32,
+}
+
+impl Bonus {
+    fn none() -> Self {
+        Bonus {
+            presence: Vec::new(),
+            all_words: 0.0,
+        }
+    }
 }
 
 pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
     let mut forms = MatchForms::default();
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut terms = WeightedTerms::default();
 
-    // Quoted phrases are required.
+    // Quoted phrases are required; their words rank like any other.
+    let mut required: Vec<Match> = Vec::new();
     for part in user.wanted().filter(|p| p.phrase) {
         let slots = cx.analyzers.slots(&part.text);
         if let Some(query) = phrase_query(cx.fields, &slots, 0) {
             for slot in &slots {
-                forms.add(slot);
+                terms.add_all(slot_terms(cx, slot, false, &mut forms), 1.0);
             }
-            clauses.push((Occur::Must, query));
+            required.push(Match::Query(query));
         }
     }
 
@@ -209,66 +266,131 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         .filter(|p| !p.phrase)
         .flat_map(|p| cx.analyzers.slots(&p.text))
         .collect();
-    if let Some(query) = words_query(cx, &words, &mut forms) {
-        let occur = if clauses.is_empty() {
-            Occur::Must
-        } else {
-            Occur::Should
-        };
-        clauses.push((occur, query));
+    let (units, bonus) = match words_plan(cx, &words, &mut forms) {
+        Some((units, bonus)) => (units, Some(bonus)),
+        None => (Vec::new(), None),
+    };
+    let mut any = Vec::new();
+    for unit in units {
+        terms.add_all(unit.terms, 1.0);
+        any.push(unit.matching);
     }
+    terms.add_all(pair_terms(cx, &words), 1.0);
 
-    let scored = !clauses.is_empty();
-    if !scored {
-        clauses.push((Occur::Must, Box::new(AllQuery)));
-    }
-    for part in user.excluded() {
-        let slots = cx.analyzers.slots(&part.text);
-        let query = match slots.as_slice() {
-            [one] => Some(slot_query(cx, one, false, &mut MatchForms::default())),
-            _ => phrase_query(cx.fields, &slots, 0),
-        };
-        if let Some(query) = query {
-            clauses.push((Occur::MustNot, query));
+    let excluded: Vec<Match> = user
+        .excluded()
+        .filter_map(|part| {
+            let slots = cx.analyzers.slots(&part.text);
+            match slots.as_slice() {
+                [one] => Some(Match::AnyTerm(
+                    slot_terms(cx, one, false, &mut MatchForms::default())
+                        .into_iter()
+                        .map(|(term, _)| term)
+                        .collect(),
+                )),
+                _ => phrase_query(cx.fields, &slots, 0).map(Match::Query),
+            }
+        })
+        .collect();
+
+    // With a quoted phrase, the free words only rank.
+    let matching = match (required.is_empty(), any.is_empty()) {
+        (true, true) => Match::Everything,
+        (true, false) => Match::Any(any),
+        (false, _) => Match::Every(required),
+    };
+    let matching = if excluded.is_empty() {
+        matching
+    } else {
+        Match::Except(Box::new(matching), excluded)
+    };
+    let ranking = if terms.is_empty() {
+        Ranking::Listing
+    } else {
+        Ranking::Terms {
+            terms: terms.into_query(),
+            bonus: bonus.unwrap_or_else(Bonus::none),
         }
-    }
+    };
     Plan {
-        matches_all: !scored && clauses.len() == 1,
-        query: Box::new(BooleanQuery::new(clauses)),
-        scored,
+        matching,
+        ranking,
         forms,
     }
 }
 
-/// The free words of a query: any slot matches, with bonuses for all of
-/// them and for a phrase. `None` when there is no word to search.
-fn words_query(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<Box<dyn Query>> {
-    // Stopwords count only when the query has nothing else.
-    let all_stop = words.iter().all(Slot::is_stopword);
+/// Terms with weights, each term once: a term reached two ways (a word
+/// and its synonym) counts at its higher weight, as a best-of-the-ways
+/// would count it.
+#[derive(Default)]
+struct WeightedTerms(Vec<(Term, f32)>);
+
+impl WeightedTerms {
+    fn add_all(&mut self, terms: Vec<(Term, f32)>, scale: f32) {
+        for (term, weight) in terms {
+            let weight = weight * scale;
+            match self.0.iter_mut().find(|(t, _)| *t == term) {
+                Some((_, kept)) => *kept = kept.max(weight),
+                None => self.0.push((term, weight)),
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn into_terms(self) -> Vec<(Term, f32)> {
+        self.0
+    }
+
+    /// The sum of the terms' scores, each weighed.
+    fn into_query(self) -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(
+            self.0
+                .into_iter()
+                .map(|(term, weight)| {
+                    let query: Box<dyn Query> = Box::new(BoostQuery::new(term_query(term), weight));
+                    (Occur::Should, query)
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// One unit of the free words: a content word, or the words a synonym
+/// covers.
+struct Unit {
+    matching: Match,
+    terms: Vec<(Term, f32)>,
+    /// The measures that have the unit, for the all-words bonus: those with
+    /// the word's stem (or its correction's), or, for a synonym, the
+    /// unit's own matches.
+    presence: Match,
+}
+
+/// The free words of a query: their units (any of which matches), and
+/// the bonuses for having all of them and having them as a phrase. `None`
+/// when there is no word to search.
+fn words_plan(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<(Vec<Unit>, Bonus)> {
     if words.is_empty() {
         return None;
     }
+    // Stopwords count only when the query has nothing else.
+    let all_stop = words.iter().all(Slot::is_stopword);
     let folded: Vec<&str> = words.iter().map(|s| s.folded.as_str()).collect();
     let spans = cx.synonyms.spans(&folded);
 
-    // Units: one per content slot, except that the slots a synonym covers
-    // form one unit with the synonym's phrases as alternatives.
-    let mut units: Vec<Box<dyn Query>> = Vec::new();
-    // Per unit, a cheap test that a measure has it: its stem (or its
-    // correction's), for the all-words bonus. Intersecting the full units
-    // would run every way of matching every word a second time.
-    let mut presence: Vec<Box<dyn Query>> = Vec::new();
+    let mut units: Vec<Unit> = Vec::new();
     let mut i = 0;
     while i < words.len() {
         if let Some(span) = spans.iter().find(|s| s.start == i) {
-            let unit = synonym_unit(
+            units.push(synonym_unit(
                 cx,
                 &words[span.start..span.start + span.len],
                 &span.alternatives,
                 forms,
-            );
-            presence.push(unit.box_clone());
-            units.push(unit);
+            ));
             i += span.len;
             continue;
         }
@@ -278,66 +400,131 @@ fn words_query(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<B
                 forms.exact.insert(slot.exact.clone());
                 forms.folded.insert(slot.folded.clone());
             }
-            presence.push(term(cx.fields.text_stem, &corrected(cx, slot).stem));
-            units.push(slot_query(cx, slot, true, forms));
+            let terms = slot_terms(cx, slot, true, forms);
+            units.push(Unit {
+                matching: Match::AnyTerm(terms.iter().map(|(t, _)| t.clone()).collect()),
+                terms,
+                presence: Match::AnyTerm(vec![Term::from_field_text(
+                    cx.fields.text_stem,
+                    &corrected(cx, slot).stem,
+                )]),
+            });
         }
         i += 1;
     }
+    if units.is_empty() {
+        return None;
+    }
 
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    if units.len() > 1 {
-        let all = presence;
-        clauses.push((
-            Occur::Should,
-            Box::new(BoostQuery::new(
-                Box::new(BooleanQuery::intersection(all)),
-                ALL_WORDS,
-            )),
-        ));
-    }
-    // The phrase bonus reads a typo as its correction, so "sociální pdonik"
-    // is rewarded where "sociálního podniku" stands.
-    let corrected: Vec<Slot> = words.iter().map(|w| corrected(cx, w)).collect();
-    if words.len() > 1
-        && let Some(phrase) = phrase_query(cx.fields, &corrected, PHRASE_SLOP)
-    {
-        clauses.push((Occur::Should, Box::new(BoostQuery::new(phrase, PHRASE))));
-    }
-    let any: Vec<(Occur, Box<dyn Query>)> = units.into_iter().map(|u| (Occur::Should, u)).collect();
-    clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
-    Some(Box::new(BooleanQuery::new(clauses)))
+    // The bonus scales with how rare the words are, as their scores do.
+    let all_words = ALL_WORDS
+        * units
+            .iter()
+            .filter_map(|u| match &u.presence {
+                Match::AnyTerm(stems) => stems.first(),
+                _ => None,
+            })
+            .map(|stem| idf(cx.stats, stem))
+            .sum::<f32>();
+    let presence = if units.len() > 1 {
+        units.iter().map(|u| u.presence.clone()).collect()
+    } else {
+        Vec::new()
+    };
+    Some((
+        units,
+        Bonus {
+            presence,
+            all_words,
+        },
+    ))
+}
+
+/// The query's successive content words as [`CS_STEM_PAIRS`] terms, each
+/// weighed [`PHRASE`]: a measure with the words in this order, at most a
+/// function word apart, scores them on top of the words. A typo is read
+/// as its correction, so "sociální pdonik" is rewarded where "sociálního
+/// podniku" stands.
+///
+/// [`CS_STEM_PAIRS`]: crate::analysis::CS_STEM_PAIRS
+fn pair_terms(cx: &Context, words: &[Slot]) -> Vec<(Term, f32)> {
+    let content: Vec<(usize, Slot)> = words
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| !w.is_stopword() && !w.folded.chars().all(|c| c.is_ascii_digit()))
+        .map(|(i, w)| (i, corrected(cx, w)))
+        .collect();
+    content
+        .windows(2)
+        .filter(|pair| pair[1].0 <= pair[0].0 + 2)
+        .map(|pair| {
+            let joined = crate::analysis::forms::stem_pair(&pair[0].1.stem, &pair[1].1.stem);
+            (
+                Term::from_field_text(cx.fields.text_stem_pairs, &joined),
+                PHRASE,
+            )
+        })
+        .collect()
 }
 
 /// The words a synonym phrase covers, or any other phrase of its group.
+/// It matches either way (all the covered words, or an alternative, as a
+/// phrase where it has several words), and scores the terms of both.
 fn synonym_unit(
     cx: &Context,
     covered: &[Slot],
     alternatives: &[Vec<String>],
     forms: &mut MatchForms,
-) -> Box<dyn Query> {
-    let mut ways: Vec<Box<dyn Query>> = Vec::new();
-    let originals: Vec<Box<dyn Query>> = covered
+) -> Unit {
+    let mut terms = WeightedTerms::default();
+    let mut ways: Vec<Match> = Vec::new();
+    let originals: Vec<Vec<(Term, f32)>> = covered
         .iter()
         .filter(|s| !s.is_stopword())
-        .map(|s| slot_query(cx, s, true, forms))
+        .map(|s| slot_terms(cx, s, true, forms))
         .collect();
     if !originals.is_empty() {
-        ways.push(Box::new(BooleanQuery::intersection(originals)));
+        ways.push(Match::Every(
+            originals
+                .iter()
+                .map(|terms| Match::AnyTerm(terms.iter().map(|(t, _)| t.clone()).collect()))
+                .collect(),
+        ));
+    }
+    for original in originals {
+        terms.add_all(original, 1.0);
     }
     for alternative in alternatives {
         let slots = cx.analyzers.slots(&alternative.join(" "));
         for slot in &slots {
             forms.add(slot);
         }
-        let query = match slots.as_slice() {
-            [one] => Some(slot_query(cx, one, false, &mut MatchForms::default())),
-            _ => phrase_query(cx.fields, &slots, 1),
-        };
-        if let Some(query) = query {
-            ways.push(Box::new(BoostQuery::new(query, SYNONYM)));
+        match slots.as_slice() {
+            [] => continue,
+            [one] => {
+                let one = slot_terms(cx, one, false, &mut MatchForms::default());
+                ways.push(Match::AnyTerm(one.iter().map(|(t, _)| t.clone()).collect()));
+                terms.add_all(one, SYNONYM);
+            }
+            _ => {
+                if let Some(query) = phrase_query(cx.fields, &slots, 1) {
+                    ways.push(Match::Query(query));
+                }
+                for slot in slots.iter().filter(|s| !s.is_stopword()) {
+                    terms.add_all(
+                        slot_terms(cx, slot, false, &mut MatchForms::default()),
+                        SYNONYM,
+                    );
+                }
+            }
         }
     }
-    Box::new(DisjunctionMaxQuery::with_tie_breaker(ways, 0.1))
+    let matching = Match::Any(ways);
+    Unit {
+        presence: matching.clone(),
+        matching,
+        terms: terms.into_terms(),
+    }
 }
 
 /// `slot` with its stem replaced by the first correction of an unknown
@@ -356,58 +543,59 @@ fn corrected(cx: &Context, slot: &Slot) -> Slot {
     slot
 }
 
-fn term(field: Field, text: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(
-        Term::from_field_text(field, text),
-        IndexRecordOption::WithFreqs,
-    ))
+/// BM25's inverse document frequency of a term, as tantivy computes it.
+fn idf(stats: &tantivy::Searcher, term: &Term) -> f32 {
+    let docs = stats.num_docs() as f32;
+    let with = stats.doc_freq(term).unwrap_or(0) as f32;
+    (1.0 + (docs - with + 0.5) / (with + 0.5)).ln()
 }
 
-fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
-    Box::new(BoostQuery::new(query, boost))
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
 }
 
-/// The best of the ways one word can match. With `forgiving`, a word the
-/// index does not know is also matched through its corrections (typos) and
-/// the word's derivational root; the forms it matches through are added
-/// to `forms` for highlighting.
-fn slot_query(
+/// The ways one word can match, weighed. With `forgiving`, a word the index
+/// does not know is also matched through its corrections (typos), and any
+/// word through its derivational root; the forms it matches through are
+/// added to `forms` for highlighting.
+fn slot_terms(
     cx: &Context,
     slot: &Slot,
     forgiving: bool,
     forms: &mut MatchForms,
-) -> Box<dyn Query> {
+) -> Vec<(Term, f32)> {
     let fields = cx.fields;
+    let text = Term::from_field_text;
     forms.add(slot);
-    let mut ways = vec![
-        boosted(term(fields.text_exact, &slot.exact), EXACT),
-        boosted(term(fields.text_folded, &slot.folded), FOLDED),
-        boosted(term(fields.text_stem, &slot.stem), STEM),
-        boosted(term(fields.phrases_stem, &slot.stem), KEY_PHRASE),
-        boosted(term(fields.places_folded, &slot.folded), PLACE),
-        boosted(term(fields.places_stem, &slot.stem), PLACE * 0.6),
+    let mut terms = vec![
+        (text(fields.text_exact, &slot.exact), EXACT),
+        (text(fields.text_folded, &slot.folded), FOLDED),
+        (text(fields.text_stem, &slot.stem), STEM),
+        (text(fields.phrases_stem, &slot.stem), KEY_PHRASE),
+        (text(fields.places_folded, &slot.folded), PLACE_FOLDED),
+        (text(fields.places_stem, &slot.stem), PLACE_STEM),
     ];
     if forgiving {
         forms.roots.insert(slot.root.clone());
-        ways.push(boosted(term(fields.text_root, &slot.root), ROOT));
+        terms.push((text(fields.text_root, &slot.root), ROOT));
         for folded in cx
             .vocabularies
             .folded
             .corrections(&slot.folded, FUZZY_MIN_CHARS)
         {
-            forms.folded.insert(folded.clone());
-            ways.push(boosted(term(fields.text_folded, &folded), FOLDED * TYPO));
+            terms.push((text(fields.text_folded, &folded), FOLDED * TYPO));
+            forms.folded.insert(folded);
         }
         for stem in cx
             .vocabularies
             .stems
             .corrections(&slot.stem, FUZZY_MIN_CHARS - 1)
         {
-            forms.stems.insert(stem.clone());
-            ways.push(boosted(term(fields.text_stem, &stem), STEM * TYPO));
+            terms.push((text(fields.text_stem, &stem), STEM * TYPO));
+            forms.stems.insert(stem);
         }
     }
-    Box::new(DisjunctionMaxQuery::with_tie_breaker(ways, 0.1))
+    terms
 }
 
 /// The slots as a phrase on the stemmed text (any case of each word),
@@ -416,7 +604,10 @@ fn slot_query(
 fn phrase_query(fields: &Fields, slots: &[Slot], slop: u32) -> Option<Box<dyn Query>> {
     match slots {
         [] => None,
-        [one] => Some(term(fields.text_stem, &one.stem)),
+        [one] => Some(term_query(Term::from_field_text(
+            fields.text_stem,
+            &one.stem,
+        ))),
         _ => {
             let terms = slots
                 .iter()

@@ -1,0 +1,359 @@
+//! Running a plan over a generation: match, count, rank.
+//!
+//! In each segment a search
+//! 1. evaluates what the query matches as a set of bits ([`Match`]);
+//! 2. evaluates each facet filter the same way and drops the measures that
+//!    fail two filters or more, which count nowhere;
+//! 3. counts each remaining measure in the facets, disjunctively, and sets
+//!    the hits (those failing no filter) aside;
+//! 4. ranks the hits: in listing order when nothing is searched for, else
+//!    by their terms' scores, those with every word first (they get the
+//!    all-words bonus), then the others; many hits by a pruned walk over
+//!    the terms' postings (block-max WAND), a few by scoring each.
+//!
+//! Counting is exhaustive, so totals and facet counts are exact; ranking
+//! is exact too, since WAND only skips measures that provably cannot enter
+//! the best `keep`. The segments of a large collection are searched side by
+//! side on the executor's threads, and their counts and best hits merged.
+
+use tantivy::query::{EnableScoring, Scorer, Weight};
+use tantivy::schema::Field;
+use tantivy::{DocAddress, DocId, Executor, Score, SegmentReader, Term};
+
+use super::bits::DocBits;
+use super::facets::{
+    Collected, Conditions, Facet, FacetTables, Ranked, SegmentTable, Selection, TopHits,
+};
+use super::matching::Match;
+use super::plan::{Bonus, Plan, Ranking};
+use crate::index::Fields;
+
+/// Below this many hits in a segment, each is scored on its own: cheaper
+/// than a pruned walk over postings that mostly belong to measures the
+/// filters removed.
+const SCORE_EACH_BELOW: u64 = 2_000;
+
+/// How a segment's hits are ranked by their terms.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// Each hit scored when there are few, a pruned walk when many.
+    #[default]
+    Auto,
+    /// Every hit scored: the reference a pruned walk must agree with.
+    ScoreEach,
+    /// Always the pruned walk.
+    Prune,
+}
+
+/// What a search runs against.
+pub struct Target<'a> {
+    pub searcher: &'a tantivy::Searcher,
+    pub fields: &'a Fields,
+    pub tables: &'a FacetTables,
+    /// Threads that search a large collection's segments side by side.
+    pub executor: &'a Executor,
+    pub strategy: Strategy,
+}
+
+/// Collections at least this large search their segments on the
+/// executor's threads; below it, handing work over costs more than it
+/// saves.
+const PARALLEL_FROM_DOCS: u64 = 50_000;
+
+/// Matches, counts and ranks `plan` with `selection`.
+pub fn run(target: &Target, plan: &Plan, selection: &Selection) -> tantivy::Result<Collected> {
+    let search = SegmentSearch {
+        target,
+        plan,
+        ranker: Ranker::new(target.searcher, &plan.ranking)?,
+        conditions: Conditions::compile(target.tables, &selection.conditions),
+        filters: filter_sets(target, selection),
+        keep: selection.keep,
+    };
+    let readers = target.searcher.segment_readers();
+    let parts: Vec<Part> = if readers.len() > 1 && target.searcher.num_docs() >= PARALLEL_FROM_DOCS
+    {
+        target
+            .executor
+            .map(|(o, r)| search.segment(o, r), readers.iter().enumerate())?
+    } else {
+        readers
+            .iter()
+            .enumerate()
+            .map(|(o, r)| search.segment(o, r))
+            .collect::<tantivy::Result<_>>()?
+    };
+    let mut counts = target.tables.zero_counts();
+    let mut total = 0;
+    let mut top = TopHits::new(selection.keep);
+    for part in parts {
+        total += part.total;
+        for (sum, add) in counts.iter_mut().zip(&part.counts) {
+            for (s, a) in sum.iter_mut().zip(add) {
+                *s += a;
+            }
+        }
+        for hit in part.top {
+            top.offer(hit);
+        }
+    }
+    Ok(Collected {
+        total,
+        top: top.into_sorted(),
+        counts,
+    })
+}
+
+/// What one segment found.
+struct Part {
+    total: u64,
+    counts: [Vec<u64>; 4],
+    top: Vec<Ranked>,
+}
+
+/// A search, ready to run over any segment.
+struct SegmentSearch<'a> {
+    target: &'a Target<'a>,
+    plan: &'a Plan,
+    ranker: Ranker<'a>,
+    conditions: Conditions,
+    filters: [Option<Match>; 4],
+    keep: usize,
+}
+
+impl SegmentSearch<'_> {
+    fn segment(&self, ordinal: usize, reader: &SegmentReader) -> tantivy::Result<Part> {
+        let searcher = self.target.searcher;
+        let table = self.target.tables.segment(ordinal).ok_or_else(|| {
+            tantivy::TantivyError::InternalError(
+                "a segment the facet tables were not loaded for".into(),
+            )
+        })?;
+        let segment = Segment {
+            searcher,
+            strategy: self.target.strategy,
+            reader,
+            ordinal: ordinal as u32,
+            table,
+        };
+        let matched = self.plan.matching.eval(searcher, reader)?;
+        let filters = self
+            .filters
+            .iter()
+            .map(|f| f.as_ref().map(|m| m.eval(searcher, reader)).transpose())
+            .collect::<tantivy::Result<Vec<Option<DocBits>>>>()?;
+        let mut counts = self.target.tables.zero_counts();
+        let hits = segment.count(matched, &filters, &self.conditions, &mut counts);
+        let total = hits.count();
+        let mut top = TopHits::new(self.keep);
+        if self.keep > 0 && total > 0 {
+            self.ranker.rank(&segment, hits, &mut top)?;
+        }
+        Ok(Part {
+            total,
+            counts,
+            top: top.into_sorted(),
+        })
+    }
+}
+
+/// Each facet's filter as the set of measures that pass it.
+fn filter_sets(target: &Target, selection: &Selection) -> [Option<Match>; 4] {
+    std::array::from_fn(|f| {
+        let facet = Facet::ALL[f];
+        let values = &target.tables.values[f].values;
+        selection.selected[f].as_ref().map(|positions| {
+            let field = facet_field(target.fields, facet);
+            Match::AnyTerm(
+                positions
+                    .iter()
+                    .map(|&p| Term::from_field_text(field, &values[p]))
+                    .collect(),
+            )
+        })
+    })
+}
+
+fn facet_field(fields: &Fields, facet: Facet) -> Field {
+    match facet {
+        Facet::Town => fields.town,
+        Facet::Period => fields.period,
+        Facet::Category => fields.category,
+        Facet::Region => fields.region,
+    }
+}
+
+/// One segment of the search.
+struct Segment<'a> {
+    searcher: &'a tantivy::Searcher,
+    strategy: Strategy,
+    reader: &'a SegmentReader,
+    ordinal: u32,
+    table: &'a SegmentTable,
+}
+
+impl Segment<'_> {
+    /// Counts the matched measures in the facets and returns the hits.
+    ///
+    /// Facet `g` counts the matched measures that pass every filter but
+    /// its own (and every condition); the hits pass them all.
+    fn count(
+        &self,
+        mut matched: DocBits,
+        filters: &[Option<DocBits>],
+        conditions: &Conditions,
+        counts: &mut [Vec<u64>; 4],
+    ) -> DocBits {
+        if !conditions.is_empty() {
+            let mut meeting = DocBits::empty(matched.capacity());
+            for doc in matched.iter() {
+                if self.table.meets(conditions, doc) {
+                    meeting.insert(doc);
+                }
+            }
+            matched = meeting;
+        }
+        let passing_all_but = |skipped: Option<usize>| {
+            let mut set = matched.clone();
+            for (f, bits) in filters.iter().enumerate() {
+                if let Some(bits) = bits
+                    && Some(f) != skipped
+                {
+                    set.intersect_with(bits);
+                }
+            }
+            set
+        };
+        let hits = passing_all_but(None);
+        for (f, counts) in counts.iter_mut().enumerate() {
+            if filters[f].is_some() {
+                self.table.count_facet(f, &passing_all_but(Some(f)), counts);
+            } else {
+                self.table.count_facet(f, &hits, counts);
+            }
+        }
+        hits
+    }
+
+    fn ranked(&self, doc: DocId, score: Score) -> Ranked {
+        Ranked {
+            score,
+            order: u64::from(self.table.order(doc)),
+            address: DocAddress::new(self.ordinal, doc),
+        }
+    }
+}
+
+/// A ranking with its tantivy weights, built once per search.
+enum Ranker<'p> {
+    Listing,
+    Terms {
+        terms: Box<dyn Weight>,
+        bonus: &'p Bonus,
+    },
+}
+
+impl<'p> Ranker<'p> {
+    fn new(searcher: &tantivy::Searcher, ranking: &'p Ranking) -> tantivy::Result<Self> {
+        Ok(match ranking {
+            Ranking::Listing => Ranker::Listing,
+            Ranking::Terms { terms, bonus } => Ranker::Terms {
+                terms: terms.weight(EnableScoring::enabled_from_searcher(searcher))?,
+                bonus,
+            },
+        })
+    }
+
+    /// Offers the segment's best hits to `top`.
+    fn rank(&self, segment: &Segment, hits: DocBits, top: &mut TopHits) -> tantivy::Result<()> {
+        match self {
+            Ranker::Listing => {
+                for doc in hits.iter() {
+                    top.offer(segment.ranked(doc, 0.0));
+                }
+            }
+            Ranker::Terms { terms, bonus } => {
+                let strategy = segment.strategy;
+                if bonus.presence.is_empty() {
+                    return rank_by_terms(terms.as_ref(), segment, &hits, 0.0, strategy, top);
+                }
+                // The hits with every word first: they carry the bonus and
+                // set a high bar for the others.
+                let mut all =
+                    Match::Every(bonus.presence.clone()).eval(segment.searcher, segment.reader)?;
+                all.intersect_with(&hits);
+                let mut others = hits;
+                others.subtract(&all);
+                rank_by_terms(
+                    terms.as_ref(),
+                    segment,
+                    &all,
+                    bonus.all_words,
+                    strategy,
+                    top,
+                )?;
+                rank_by_terms(terms.as_ref(), segment, &others, 0.0, strategy, top)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Offers the measures `docs`, each scoring its terms plus `bonus`, to
+/// `top`: one by one when they are few, else by a block-max WAND walk over
+/// the terms' postings that skips whatever cannot beat the bar `top` sets.
+fn rank_by_terms(
+    terms: &dyn Weight,
+    segment: &Segment,
+    docs: &DocBits,
+    bonus: Score,
+    strategy: Strategy,
+    top: &mut TopHits,
+) -> tantivy::Result<()> {
+    let count = docs.count();
+    if count == 0 {
+        return Ok(());
+    }
+    let score_each = match strategy {
+        Strategy::Auto => count < SCORE_EACH_BELOW,
+        Strategy::ScoreEach => true,
+        Strategy::Prune => false,
+    };
+    if score_each {
+        let mut scorer = terms.scorer(segment.reader, 1.0)?;
+        for doc in docs.iter() {
+            let score = score_of(scorer.as_mut(), doc) + bonus;
+            top.offer(segment.ranked(doc, score));
+        }
+        return Ok(());
+    }
+    // WAND hands over a measure only when its terms score above the bar:
+    // the worst kept score less the bonus, lowered a little so that a tie
+    // (which the listing order breaks) and rounding are not lost.
+    let bar = |top: &TopHits| {
+        top.threshold().map_or(Score::MIN, |worst| {
+            let bar = worst - bonus;
+            bar - bar.abs() * 1e-5
+        })
+    };
+    let start = bar(top);
+    terms.for_each_pruning(start, segment.reader, &mut |doc, score| {
+        if docs.contains(doc) {
+            top.offer(segment.ranked(doc, score + bonus));
+        }
+        bar(top)
+    })
+}
+
+/// The score of `doc` from a scorer moving forward through increasing
+/// documents; 0 where it does not match.
+fn score_of(scorer: &mut dyn Scorer, doc: DocId) -> Score {
+    if scorer.doc() < doc {
+        scorer.seek(doc);
+    }
+    if scorer.doc() == doc {
+        scorer.score()
+    } else {
+        0.0
+    }
+}
