@@ -205,10 +205,10 @@ fn suggestions_come_from_the_index_with_the_corpus_spelling() {
 }
 
 /// The whole collection is answered from the listing and cached counts;
-/// it must equal what the collector computes for a query that happens to
+/// it must equal what the executor computes for a query that happens to
 /// match everything.
 #[test]
-fn the_listing_shortcut_equals_the_collector() {
+fn the_listing_shortcut_equals_the_executor() {
     let (s, _dir) = common::bundled_searcher();
     for offset in [0, 10, 105] {
         let request = |q: &str| SearchRequest {

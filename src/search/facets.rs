@@ -1,4 +1,4 @@
-//! Facet values and the one-pass collector that counts them.
+//! Facet values, the arrays that count them, and the best hits kept.
 //!
 //! Facet counts are disjunctive: the counts of one facet are computed with
 //! every filter applied except that facet's own. Instead of running the
