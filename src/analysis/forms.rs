@@ -171,7 +171,7 @@ impl Forms {
         for pair in content.windows(2) {
             let (a, b) = (pair[0], pair[1]);
             let ((position, from, _), (next_position, _, to)) = (self.places[a], self.places[b]);
-            if next_position <= position + 2 {
+            if next_position <= position + STEM_PAIR_REACH {
                 let joined = stem_pair(self.word(Form::Stem, a), self.word(Form::Stem, b));
                 self.stem_pair_places.push((position, from, to));
                 self.push(Form::StemPairs, &joined);
@@ -180,10 +180,15 @@ impl Forms {
     }
 }
 
-/// A word that carries meaning: no function word, no number.
-fn is_content(folded: &str) -> bool {
+/// A word that carries meaning: no function word, no number. Queries pair
+/// their words by the same rule.
+pub fn is_content(folded: &str) -> bool {
     !is_stopword(folded) && !folded.chars().all(|c| c.is_ascii_digit())
 }
+
+/// How many positions apart two content words of a stem pair may stand:
+/// one function word may come between them.
+pub const STEM_PAIR_REACH: usize = 2;
 
 /// Two stems as one [`Form::StemPairs`] term; queries build theirs here too.
 pub fn stem_pair(first: &str, second: &str) -> String {

@@ -36,7 +36,7 @@ use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use super::matching::Match;
 use super::query::UserQuery;
 use super::typo::Vocabulary;
-use crate::analysis::{self, Synonyms};
+use crate::analysis::{self, Synonyms, forms};
 use crate::index::Fields;
 
 /// Weights of the ways a slot can match; they add up. An exact word scores
@@ -451,14 +451,14 @@ fn pair_terms(cx: &Context, words: &[Slot]) -> Vec<(Term, f32)> {
     let content: Vec<(usize, Slot)> = words
         .iter()
         .enumerate()
-        .filter(|(_, w)| !w.is_stopword() && !w.folded.chars().all(|c| c.is_ascii_digit()))
+        .filter(|(_, w)| forms::is_content(&w.folded))
         .map(|(i, w)| (i, corrected(cx, w)))
         .collect();
     content
         .windows(2)
-        .filter(|pair| pair[1].0 <= pair[0].0 + 2)
+        .filter(|pair| pair[1].0 <= pair[0].0 + forms::STEM_PAIR_REACH)
         .map(|pair| {
-            let joined = crate::analysis::forms::stem_pair(&pair[0].1.stem, &pair[1].1.stem);
+            let joined = forms::stem_pair(&pair[0].1.stem, &pair[1].1.stem);
             (
                 Term::from_field_text(cx.fields.text_stem_pairs, &joined),
                 PHRASE,
