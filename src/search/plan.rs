@@ -255,7 +255,7 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         let slots = cx.analyzers.slots(&part.text);
         if let Some(query) = phrase_query(cx.fields, &slots, 0) {
             for slot in &slots {
-                terms.add_all(slot_terms(cx, slot, false, &mut forms), 1.0);
+                terms.add_all(slot_terms(cx, slot, false, &mut forms).scored, 1.0);
             }
             required.push(Match::Query(query));
         }
@@ -282,12 +282,7 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         .filter_map(|part| {
             let slots = cx.analyzers.slots(&part.text);
             match slots.as_slice() {
-                [one] => Some(Match::AnyTerm(
-                    slot_terms(cx, one, false, &mut MatchForms::default())
-                        .into_iter()
-                        .map(|(term, _)| term)
-                        .collect(),
-                )),
+                [one] => Some(slot_terms(cx, one, false, &mut MatchForms::default()).matching()),
                 _ => phrase_query(cx.fields, &slots, 0).map(Match::Query),
             }
         })
@@ -400,10 +395,10 @@ fn words_plan(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<(V
                 forms.exact.insert(slot.exact.clone());
                 forms.folded.insert(slot.folded.clone());
             }
-            let terms = slot_terms(cx, slot, true, forms);
+            let SlotTerms { scored, matching } = slot_terms(cx, slot, true, forms);
             units.push(Unit {
-                matching: Match::AnyTerm(terms.iter().map(|(t, _)| t.clone()).collect()),
-                terms,
+                matching: Match::AnyTerm(matching),
+                terms: scored,
                 presence: Match::AnyTerm(vec![Term::from_field_text(
                     cx.fields.text_stem,
                     &corrected(cx, slot).stem,
@@ -478,21 +473,18 @@ fn synonym_unit(
 ) -> Unit {
     let mut terms = WeightedTerms::default();
     let mut ways: Vec<Match> = Vec::new();
-    let originals: Vec<Vec<(Term, f32)>> = covered
+    let originals: Vec<SlotTerms> = covered
         .iter()
         .filter(|s| !s.is_stopword())
         .map(|s| slot_terms(cx, s, true, forms))
         .collect();
-    if !originals.is_empty() {
-        ways.push(Match::Every(
-            originals
-                .iter()
-                .map(|terms| Match::AnyTerm(terms.iter().map(|(t, _)| t.clone()).collect()))
-                .collect(),
-        ));
-    }
+    let mut every = Vec::new();
     for original in originals {
-        terms.add_all(original, 1.0);
+        terms.add_all(original.scored, 1.0);
+        every.push(Match::AnyTerm(original.matching));
+    }
+    if !every.is_empty() {
+        ways.push(Match::Every(every));
     }
     for alternative in alternatives {
         let slots = cx.analyzers.slots(&alternative.join(" "));
@@ -503,8 +495,8 @@ fn synonym_unit(
             [] => continue,
             [one] => {
                 let one = slot_terms(cx, one, false, &mut MatchForms::default());
-                ways.push(Match::AnyTerm(one.iter().map(|(t, _)| t.clone()).collect()));
-                terms.add_all(one, SYNONYM);
+                terms.add_all(one.scored, SYNONYM);
+                ways.push(Match::AnyTerm(one.matching));
             }
             _ => {
                 if let Some(query) = phrase_query(cx.fields, &slots, 1) {
@@ -512,7 +504,7 @@ fn synonym_unit(
                 }
                 for slot in slots.iter().filter(|s| !s.is_stopword()) {
                     terms.add_all(
-                        slot_terms(cx, slot, false, &mut MatchForms::default()),
+                        slot_terms(cx, slot, false, &mut MatchForms::default()).scored,
                         SYNONYM,
                     );
                 }
@@ -554,20 +546,34 @@ fn term_query(term: Term) -> Box<dyn Query> {
     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
 }
 
+/// The ways one word can match, weighed, and the fewest of them that
+/// match the same measures.
+struct SlotTerms {
+    scored: Vec<(Term, f32)>,
+    matching: Vec<Term>,
+}
+
+impl SlotTerms {
+    fn matching(self) -> Match {
+        Match::AnyTerm(self.matching)
+    }
+}
+
 /// The ways one word can match, weighed. With `forgiving`, a word the index
 /// does not know is also matched through its corrections (typos), and any
 /// word through its derivational root; the forms it matches through are
 /// added to `forms` for highlighting.
-fn slot_terms(
-    cx: &Context,
-    slot: &Slot,
-    forgiving: bool,
-    forms: &mut MatchForms,
-) -> Vec<(Term, f32)> {
+///
+/// Every form of an indexed word is computed from the one before (exact,
+/// folded, stem, root; [`forms`]), so a measure with the word's exact form
+/// has its folded form, its stem and its root too: matching reads only the
+/// broadest of them, the root, or the stem when roots are not used, which
+/// halves the postings a search decodes to find its matches.
+fn slot_terms(cx: &Context, slot: &Slot, forgiving: bool, forms: &mut MatchForms) -> SlotTerms {
     let fields = cx.fields;
     let text = Term::from_field_text;
     forms.add(slot);
-    let mut terms = vec![
+    let mut scored = vec![
         (text(fields.text_exact, &slot.exact), EXACT),
         (text(fields.text_folded, &slot.folded), FOLDED),
         (text(fields.text_stem, &slot.stem), STEM),
@@ -575,15 +581,27 @@ fn slot_terms(
         (text(fields.places_folded, &slot.folded), PLACE_FOLDED),
         (text(fields.places_stem, &slot.stem), PLACE_STEM),
     ];
-    if forgiving {
+    let broadest = if forgiving {
         forms.roots.insert(slot.root.clone());
-        terms.push((text(fields.text_root, &slot.root), ROOT));
+        scored.push((text(fields.text_root, &slot.root), ROOT));
+        text(fields.text_root, &slot.root)
+    } else {
+        text(fields.text_stem, &slot.stem)
+    };
+    let mut matching = vec![
+        broadest,
+        text(fields.phrases_stem, &slot.stem),
+        text(fields.places_stem, &slot.stem),
+    ];
+    if forgiving {
         for folded in cx
             .vocabularies
             .folded
             .corrections(&slot.folded, FUZZY_MIN_CHARS)
         {
-            terms.push((text(fields.text_folded, &folded), FOLDED * TYPO));
+            let term = text(fields.text_folded, &folded);
+            matching.push(term.clone());
+            scored.push((term, FOLDED * TYPO));
             forms.folded.insert(folded);
         }
         for stem in cx
@@ -591,11 +609,13 @@ fn slot_terms(
             .stems
             .corrections(&slot.stem, FUZZY_MIN_CHARS - 1)
         {
-            terms.push((text(fields.text_stem, &stem), STEM * TYPO));
+            let term = text(fields.text_stem, &stem);
+            matching.push(term.clone());
+            scored.push((term, STEM * TYPO));
             forms.stems.insert(stem);
         }
     }
-    terms
+    SlotTerms { scored, matching }
 }
 
 /// The slots as a phrase on the stemmed text (any case of each word),
