@@ -138,6 +138,27 @@ impl DocBits {
             .sum()
     }
 
+    /// How many documents of `start..end` are in the set.
+    pub fn count_range(&self, start: DocId, end: DocId) -> u64 {
+        let end = end.min(self.len);
+        if start >= end {
+            return 0;
+        }
+        let (first, last) = ((start / 64) as usize, ((end - 1) / 64) as usize);
+        let head = u64::MAX << (start % 64);
+        let tail = u64::MAX >> (63 - (end - 1) % 64);
+        if first == last {
+            return u64::from((self.words[first] & head & tail).count_ones());
+        }
+        let middle: u64 = self.words[first + 1..last]
+            .iter()
+            .map(|w| u64::from(w.count_ones()))
+            .sum();
+        u64::from((self.words[first] & head).count_ones())
+            + middle
+            + u64::from((self.words[last] & tail).count_ones())
+    }
+
     /// How many 64-document words the set spans.
     pub fn word_count(&self) -> usize {
         self.words.len()
@@ -173,6 +194,21 @@ impl DocBits {
             current: 0,
             base: 0,
         }
+    }
+
+    /// The documents of `start..end`, in increasing order.
+    pub fn iter_range(&self, start: DocId, end: DocId) -> impl Iterator<Item = DocId> + '_ {
+        let first = (start / 64) as usize;
+        let mut iter = Iter {
+            words: &self.words,
+            next_word: first + 1,
+            current: self
+                .words
+                .get(first)
+                .map_or(0, |w| w & (u64::MAX << (start % 64))),
+            base: (first as u32) * 64,
+        };
+        std::iter::from_fn(move || iter.next()).take_while(move |&doc| doc < end)
     }
 }
 
@@ -230,6 +266,23 @@ mod tests {
         assert_eq!(only_a.iter().collect::<Vec<_>>(), [0, 63, 130]);
         assert_eq!(a.count(), 6);
         assert!(a.contains(63) && !a.contains(62) && !a.contains(1000));
+    }
+
+    #[test]
+    fn ranges_count_and_list_what_the_whole_set_has_in_them() {
+        let docs: Vec<DocId> = (0..300).filter(|d| d % 3 == 0 || d % 7 == 0).collect();
+        let set = of(300, &docs);
+        for start in [0, 1, 5, 63, 64, 65, 127, 128, 200, 299, 300] {
+            for end in [0, 1, 6, 63, 64, 66, 128, 129, 250, 299, 300, 400] {
+                let expected: Vec<DocId> = docs
+                    .iter()
+                    .copied()
+                    .filter(|&d| d >= start && d < end)
+                    .collect();
+                assert_eq!(set.count_range(start, end), expected.len() as u64);
+                assert_eq!(set.iter_range(start, end).collect::<Vec<_>>(), expected);
+            }
+        }
     }
 
     #[test]
