@@ -274,8 +274,8 @@ fn larger_searcher(copies: usize) -> (Searcher, tempfile::TempDir) {
     (Searcher::open(generation).unwrap(), dir)
 }
 
-/// The pruned ranking (block-max WAND, those with every word first) finds
-/// the same best hits with the same scores as scoring every hit, for every
+/// The pruned ranking (MaxScore, those with every word first) finds the
+/// same best hits in the same order as scoring every hit, for every
 /// judged query, unfiltered and filtered, on a collection large enough to
 /// have several segments; totals and facet counts are the same too.
 #[test]
@@ -317,23 +317,12 @@ fn pruned_ranking_equals_scoring_every_hit() {
             let pruned = s.search_with_strategy(&request, Strategy::Prune).unwrap();
             assert_eq!(each.total, pruned.total, "{q}");
             assert_eq!(each.facets, pruned.facets, "{q}");
-            let scores = |r: &opatreni::search::SearchResponse| -> Vec<f64> {
-                r.hits.iter().map(|h| h.score).collect()
+            // Scores are summed in the same order either way, so even
+            // ties come out in the same (listing) order.
+            let ranked = |r: &opatreni::search::SearchResponse| -> Vec<(String, f64)> {
+                r.hits.iter().map(|h| (h.id.clone(), h.score)).collect()
             };
-            let (a, b) = (scores(&each), scores(&pruned));
-            assert_eq!(a.len(), b.len(), "{q}");
-            for (x, y) in a.iter().zip(&b) {
-                assert!((x - y).abs() <= 0.002, "{q}: {a:?} vs {b:?}");
-            }
-            // Where a score is not tied with its neighbours, the hit is the
-            // same one (the last may tie with the first hit not shown).
-            for i in 0..a.len().saturating_sub(1) {
-                let tied = |j: usize| (a[j] - a[i]).abs() <= 0.002;
-                let tied_before = i > 0 && tied(i - 1);
-                if !tied_before && !tied(i + 1) {
-                    assert_eq!(each.hits[i].id, pruned.hits[i].id, "{q} at {i}");
-                }
-            }
+            assert_eq!(ranked(&each), ranked(&pruned), "{q}");
             compared += usize::from(each.total > 0);
         }
     }

@@ -124,6 +124,18 @@ impl DocBits {
             .is_some_and(|w| w & (1 << (doc % 64)) != 0)
     }
 
+    /// The first document of the set at or after `doc`.
+    #[inline]
+    pub fn next_from(&self, doc: DocId) -> Option<DocId> {
+        let mut at = (doc / 64) as usize;
+        let mut word = *self.words.get(at)? & (u64::MAX << (doc % 64));
+        while word == 0 {
+            at += 1;
+            word = *self.words.get(at)?;
+        }
+        Some(at as u32 * 64 + word.trailing_zeros())
+    }
+
     /// How many documents are in the set.
     pub fn count(&self) -> u64 {
         self.words.iter().map(|w| u64::from(w.count_ones())).sum()
@@ -281,6 +293,10 @@ mod tests {
                     .collect();
                 assert_eq!(set.count_range(start, end), expected.len() as u64);
                 assert_eq!(set.iter_range(start, end).collect::<Vec<_>>(), expected);
+                assert_eq!(
+                    set.next_from(start),
+                    docs.iter().copied().find(|&d| d >= start)
+                );
             }
         }
     }

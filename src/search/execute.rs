@@ -16,7 +16,6 @@
 //! the best `keep`. The segments of a large collection are searched side by
 //! side on the executor's threads, and their counts and best hits merged.
 
-use tantivy::query::{EnableScoring, Scorer, Weight};
 use tantivy::schema::Field;
 use tantivy::{DocAddress, DocId, Executor, Score, SegmentReader, Term};
 
@@ -26,6 +25,7 @@ use super::facets::{
 };
 use super::matching::Match;
 use super::plan::{Bonus, Plan, Ranking};
+use super::rank::ScoredTerms;
 use crate::index::Fields;
 
 /// Below this many hits in a segment, each is scored on its own: cheaper
@@ -244,11 +244,11 @@ impl Segment<'_> {
     }
 }
 
-/// A ranking with its tantivy weights, built once per search.
+/// A ranking with its terms' weights, computed once per search.
 enum Ranker<'p> {
     Listing,
     Terms {
-        terms: Box<dyn Weight>,
+        terms: ScoredTerms,
         bonus: &'p Bonus,
     },
 }
@@ -258,7 +258,7 @@ impl<'p> Ranker<'p> {
         Ok(match ranking {
             Ranking::Listing => Ranker::Listing,
             Ranking::Terms { terms, bonus } => Ranker::Terms {
-                terms: terms.weight(EnableScoring::enabled_from_searcher(searcher))?,
+                terms: ScoredTerms::new(searcher, terms)?,
                 bonus,
             },
         })
@@ -275,7 +275,7 @@ impl<'p> Ranker<'p> {
             Ranker::Terms { terms, bonus } => {
                 let strategy = segment.strategy;
                 if bonus.presence.is_empty() {
-                    return rank_by_terms(terms.as_ref(), segment, &hits, 0.0, strategy, top);
+                    return rank_by_terms(terms, segment, &hits, 0.0, strategy, top);
                 }
                 // The hits with every word first: they carry the bonus and
                 // set a high bar for the others.
@@ -284,15 +284,8 @@ impl<'p> Ranker<'p> {
                 all.intersect_with(&hits);
                 let mut others = hits;
                 others.subtract(&all);
-                rank_by_terms(
-                    terms.as_ref(),
-                    segment,
-                    &all,
-                    bonus.all_words,
-                    strategy,
-                    top,
-                )?;
-                rank_by_terms(terms.as_ref(), segment, &others, 0.0, strategy, top)?;
+                rank_by_terms(terms, segment, &all, bonus.all_words, strategy, top)?;
+                rank_by_terms(terms, segment, &others, 0.0, strategy, top)?;
             }
         }
         Ok(())
@@ -300,10 +293,11 @@ impl<'p> Ranker<'p> {
 }
 
 /// Offers the measures `docs`, each scoring its terms plus `bonus`, to
-/// `top`: one by one when they are few, else by a block-max WAND walk over
-/// the terms' postings that skips whatever cannot beat the bar `top` sets.
+/// `top`: one by one when they are few, else by a MaxScore walk over the
+/// terms' postings that skips whatever cannot beat the bar `top` sets
+/// ([`super::rank`]).
 fn rank_by_terms(
-    terms: &dyn Weight,
+    terms: &ScoredTerms,
     segment: &Segment,
     docs: &DocBits,
     bonus: Score,
@@ -319,17 +313,16 @@ fn rank_by_terms(
         Strategy::ScoreEach => true,
         Strategy::Prune => false,
     };
+    let mut cursors = terms.cursors(segment.reader)?;
     if score_each {
-        let mut scorer = terms.scorer(segment.reader, 1.0)?;
-        for doc in docs.iter() {
-            let score = score_of(scorer.as_mut(), doc) + bonus;
-            top.offer(segment.ranked(doc, score));
-        }
+        cursors.score_each(docs, |doc, score| {
+            top.offer(segment.ranked(doc, score + bonus));
+        });
         return Ok(());
     }
-    // WAND hands over a measure only when its terms score above the bar:
-    // the worst kept score less the bonus, lowered a little so that a tie
-    // (which the listing order breaks) and rounding are not lost.
+    // The walk hands over a measure only when its terms score above the
+    // bar: the worst kept score less the bonus, lowered a little so that a
+    // tie (which the listing order breaks) is not lost.
     let bar = |top: &TopHits| {
         top.threshold().map_or(Score::MIN, |worst| {
             let bar = worst - bonus;
@@ -337,23 +330,9 @@ fn rank_by_terms(
         })
     };
     let start = bar(top);
-    terms.for_each_pruning(start, segment.reader, &mut |doc, score| {
-        if docs.contains(doc) {
-            top.offer(segment.ranked(doc, score + bonus));
-        }
+    cursors.walk(docs, start, |doc, score| {
+        top.offer(segment.ranked(doc, score + bonus));
         bar(top)
-    })
-}
-
-/// The score of `doc` from a scorer moving forward through increasing
-/// documents; 0 where it does not match.
-fn score_of(scorer: &mut dyn Scorer, doc: DocId) -> Score {
-    if scorer.doc() < doc {
-        scorer.seek(doc);
-    }
-    if scorer.doc() == doc {
-        scorer.score()
-    } else {
-        0.0
-    }
+    });
+    Ok(())
 }

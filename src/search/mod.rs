@@ -13,6 +13,7 @@ pub mod live;
 pub mod matching;
 pub mod plan;
 pub mod query;
+mod rank;
 pub mod suggest;
 pub mod typo;
 pub mod watch;

@@ -29,7 +29,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use tantivy::Term;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{PhraseQuery, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
@@ -222,9 +222,11 @@ impl Plan {
 pub enum Ranking {
     /// Nothing searched for: the listing order.
     Listing,
-    /// The sum of the weighted term scores (a tantivy boolean query of
-    /// boosted term queries, which block-max WAND can prune), plus bonuses.
-    Terms { terms: Box<dyn Query>, bonus: Bonus },
+    /// The sum of the weighted term scores, plus bonuses.
+    Terms {
+        terms: Vec<(Term, f32)>,
+        bonus: Bonus,
+    },
 }
 
 /// What a measure with every word of the query gets on top of its terms'
@@ -303,7 +305,7 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         Ranking::Listing
     } else {
         Ranking::Terms {
-            terms: terms.into_query(),
+            terms: terms.into_terms(),
             bonus: bonus.unwrap_or_else(Bonus::none),
         }
     };
@@ -337,19 +339,6 @@ impl WeightedTerms {
 
     fn into_terms(self) -> Vec<(Term, f32)> {
         self.0
-    }
-
-    /// The sum of the terms' scores, each weighed.
-    fn into_query(self) -> Box<dyn Query> {
-        Box::new(BooleanQuery::new(
-            self.0
-                .into_iter()
-                .map(|(term, weight)| {
-                    let query: Box<dyn Query> = Box::new(BoostQuery::new(term_query(term), weight));
-                    (Occur::Should, query)
-                })
-                .collect(),
-        ))
     }
 }
 

@@ -1,0 +1,220 @@
+//! Ranking a segment's hits by the sum of their weighted term scores.
+//!
+//! A query word is scored through five to eight posting lists (its exact,
+//! folded, stemmed and root forms, places, key phrases, corrections) and
+//! each pair of words through a list of stem pairs. The word lists are
+//! long and hold nearly the same measures; the pair lists are short and
+//! worth the most. tantivy's block-max WAND re-sorts every list at every
+//! step, so it walks all of a common word's postings, several times over.
+//!
+//! The walk here is MaxScore (Turtle and Flood, 1995): terms are ordered by
+//! the most they can add to a score, and those whose maxima together
+//! cannot lift a measure above the bar are *non-essential*. Only a measure
+//! with an essential term is a candidate; its non-essential terms are read
+//! (a seek into their postings) only while they could still lift it over
+//! the bar. Once the best hits are held, the essential terms are usually
+//! the few pair terms, and the long lists are only probed. Candidates are
+//! also only hits: the walk jumps over measures the filters removed, which
+//! matters most in the pass over measures with every word.
+//!
+//! Whatever way a measure is found, its score is summed term by term in the
+//! plan's order, so the pruned walk and scoring every hit agree to the last
+//! bit, and ties fall to the listing order, not to rounding.
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::BlockSegmentPostings;
+use tantivy::query::Bm25Weight;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, Score, SegmentReader, TERMINATED, Term};
+
+use super::bits::DocBits;
+
+/// A query's ranking terms, each with its BM25 weight over the whole
+/// collection (as tantivy's term queries compute it) times its weight in
+/// the plan.
+pub struct ScoredTerms(Vec<(Term, Bm25Weight)>);
+
+impl ScoredTerms {
+    pub fn new(searcher: &tantivy::Searcher, terms: &[(Term, f32)]) -> tantivy::Result<Self> {
+        terms
+            .iter()
+            .map(|(term, weight)| {
+                let bm25 = Bm25Weight::for_terms(searcher, std::slice::from_ref(term))?;
+                Ok((term.clone(), bm25.boost_by(*weight)))
+            })
+            .collect::<tantivy::Result<_>>()
+            .map(ScoredTerms)
+    }
+
+    /// Cursors over the postings of the terms `reader` has, in plan order.
+    pub fn cursors(&self, reader: &SegmentReader) -> tantivy::Result<Cursors> {
+        let mut cursors = Vec::with_capacity(self.0.len());
+        for (term, weight) in &self.0 {
+            let field = term.field();
+            let index = reader.inverted_index(field)?;
+            let Some(postings) = index.read_block_postings(term, IndexRecordOption::WithFreqs)?
+            else {
+                continue;
+            };
+            cursors.push(Cursor {
+                postings,
+                at: 0,
+                fieldnorms: reader.get_fieldnorms_reader(field)?,
+                max: weight.max_score(),
+                weight: weight.clone(),
+            });
+        }
+        Ok(Cursors(cursors))
+    }
+}
+
+/// One term's postings, read forward, with its scoring.
+struct Cursor {
+    postings: BlockSegmentPostings,
+    /// The current posting's place in the decoded block.
+    at: usize,
+    fieldnorms: FieldNormReader,
+    weight: Bm25Weight,
+    /// The most the term can add to a score.
+    max: Score,
+}
+
+impl Cursor {
+    #[inline]
+    fn doc(&self) -> DocId {
+        self.postings
+            .docs()
+            .get(self.at)
+            .copied()
+            .unwrap_or(TERMINATED)
+    }
+
+    /// Moves to the first posting at or after `target`.
+    #[inline]
+    fn seek(&mut self, target: DocId) {
+        let docs = self.postings.docs();
+        match docs.last() {
+            Some(&last) if last >= target => {
+                self.at += docs[self.at..].partition_point(|&d| d < target);
+            }
+            Some(_) => self.at = self.postings.seek(target),
+            None => {}
+        }
+    }
+
+    #[inline]
+    fn advance(&mut self) {
+        self.at += 1;
+        if self.at >= self.postings.docs().len() && !self.postings.docs().is_empty() {
+            self.postings.advance();
+            self.at = 0;
+        }
+    }
+
+    /// The score of the current posting.
+    #[inline]
+    fn score(&self) -> Score {
+        let doc = self.doc();
+        let freq = self.postings.freqs()[self.at];
+        self.weight.score(self.fieldnorms.fieldnorm_id(doc), freq)
+    }
+}
+
+/// The cursors of one segment's terms, in plan order.
+pub struct Cursors(Vec<Cursor>);
+
+/// The score of `doc`, to which every cursor has been moved (or past):
+/// the sum of its terms' scores in plan order.
+fn score_at(cursors: &[Cursor], doc: DocId) -> Score {
+    cursors
+        .iter()
+        .filter(|c| c.doc() == doc)
+        .map(Cursor::score)
+        .sum()
+}
+
+impl Cursors {
+    /// Offers every measure of `docs` with its score.
+    pub fn score_each(&mut self, docs: &DocBits, mut offer: impl FnMut(DocId, Score)) {
+        for doc in docs.iter() {
+            for cursor in &mut self.0 {
+                cursor.seek(doc);
+            }
+            offer(doc, score_at(&self.0, doc));
+        }
+    }
+
+    /// Offers the measures of `docs` whose score is above `bar`, skipping
+    /// those that provably cannot be (MaxScore). `offer` returns the bar
+    /// from then on, which only rises.
+    pub fn walk(
+        &mut self,
+        docs: &DocBits,
+        mut bar: Score,
+        mut offer: impl FnMut(DocId, Score) -> Score,
+    ) {
+        let cursors = &mut self.0;
+        // Terms by their maxima, least first, and the running sums of them.
+        let mut by_max: Vec<usize> = (0..cursors.len()).collect();
+        by_max.sort_by(|&a, &b| cursors[a].max.total_cmp(&cursors[b].max));
+        let reach: Vec<Score> = by_max
+            .iter()
+            .scan(0.0, |sum, &c| {
+                *sum += cursors[c].max;
+                Some(*sum)
+            })
+            .collect();
+        let essential_from = |bar: Score| reach.partition_point(|&r| r <= bar);
+
+        let mut first_essential = essential_from(bar);
+        while first_essential < by_max.len() {
+            let essential = &by_max[first_essential..];
+            let candidate = essential
+                .iter()
+                .map(|&c| cursors[c].doc())
+                .min()
+                .unwrap_or(TERMINATED);
+            if candidate == TERMINATED {
+                break;
+            }
+            let Some(hit) = docs.next_from(candidate) else {
+                break;
+            };
+            if hit != candidate {
+                for &c in essential {
+                    cursors[c].seek(hit);
+                }
+                continue;
+            }
+            let mut score: Score = essential
+                .iter()
+                .map(|&c| &cursors[c])
+                .filter(|c| c.doc() == candidate)
+                .map(Cursor::score)
+                .sum();
+            let mut complete = true;
+            for k in (0..first_essential).rev() {
+                if score + reach[k] <= bar {
+                    complete = false;
+                    break;
+                }
+                let cursor = &mut cursors[by_max[k]];
+                cursor.seek(candidate);
+                if cursor.doc() == candidate {
+                    score += cursor.score();
+                }
+            }
+            if complete && score > bar {
+                bar = offer(candidate, score_at(cursors, candidate));
+                first_essential = essential_from(bar);
+            }
+            for &c in &by_max[first_essential.min(by_max.len())..] {
+                if cursors[c].doc() == candidate {
+                    cursors[c].advance();
+                }
+            }
+            // Terms that just became non-essential may still stand on the
+            // candidate; the next seek moves them on.
+        }
+    }
+}
