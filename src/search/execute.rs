@@ -25,7 +25,7 @@ use super::facets::{
 };
 use super::matching::Match;
 use super::plan::{Bonus, Plan, Ranking};
-use super::rank::ScoredTerms;
+use super::rank::{Cursors, Maxima, ScoredTerms};
 use crate::index::Fields;
 
 /// Below this many hits in a segment, each is scored on its own: cheaper
@@ -53,6 +53,8 @@ pub struct Target<'a> {
     /// Threads that search a large collection's segments side by side.
     pub executor: &'a Executor,
     pub strategy: Strategy,
+    /// The terms' measured maxima, for pruning.
+    pub maxima: &'a Maxima,
 }
 
 /// Collections at least this large search their segments on the
@@ -131,6 +133,7 @@ impl SegmentSearch<'_> {
         })?;
         let segment = Segment {
             searcher,
+            maxima: self.target.maxima,
             strategy: self.target.strategy,
             reader,
             ordinal: ordinal as u32,
@@ -186,6 +189,7 @@ fn facet_field(fields: &Fields, facet: Facet) -> Field {
 /// One segment of the search.
 struct Segment<'a> {
     searcher: &'a tantivy::Searcher,
+    maxima: &'a Maxima,
     strategy: Strategy,
     reader: &'a SegmentReader,
     ordinal: u32,
@@ -250,6 +254,8 @@ enum Ranker<'p> {
     Terms {
         terms: ScoredTerms,
         bonus: &'p Bonus,
+        /// [`Bonus::lacking`] as positions among `terms`.
+        lacking: Vec<Vec<usize>>,
     },
 }
 
@@ -257,10 +263,14 @@ impl<'p> Ranker<'p> {
     fn new(searcher: &tantivy::Searcher, ranking: &'p Ranking) -> tantivy::Result<Self> {
         Ok(match ranking {
             Ranking::Listing => Ranker::Listing,
-            Ranking::Terms { terms, bonus } => Ranker::Terms {
-                terms: ScoredTerms::new(searcher, terms)?,
-                bonus,
-            },
+            Ranking::Terms { terms, bonus } => {
+                let terms = ScoredTerms::new(searcher, terms)?;
+                Ranker::Terms {
+                    lacking: bonus.lacking.iter().map(|l| terms.positions(l)).collect(),
+                    terms,
+                    bonus,
+                }
+            }
         })
     }
 
@@ -272,10 +282,15 @@ impl<'p> Ranker<'p> {
                     top.offer(segment.ranked(doc, 0.0));
                 }
             }
-            Ranker::Terms { terms, bonus } => {
+            Ranker::Terms {
+                terms,
+                bonus,
+                lacking,
+            } => {
                 let strategy = segment.strategy;
+                let cursors = || terms.cursors(segment.reader, segment.maxima);
                 if bonus.presence.is_empty() {
-                    return rank_by_terms(terms, segment, &hits, 0.0, strategy, top);
+                    return rank_by_terms(cursors()?, segment, &hits, 0.0, top);
                 }
                 // The hits with every word first: they carry the bonus and
                 // set a high bar for the others.
@@ -284,8 +299,16 @@ impl<'p> Ranker<'p> {
                 all.intersect_with(&hits);
                 let mut others = hits;
                 others.subtract(&all);
-                rank_by_terms(terms, segment, &all, bonus.all_words, strategy, top)?;
-                rank_by_terms(terms, segment, &others, 0.0, strategy, top)?;
+                rank_by_terms(cursors()?, segment, &all, bonus.all_words, top)?;
+                // Often no measure lacking a word can reach the best: then
+                // the others need no walk at all.
+                let cursors = cursors()?;
+                let out_of_reach = top.threshold().is_some_and(|worst| {
+                    cursors.most_lacking_one(lacking) < lowered(worst)
+                });
+                if !out_of_reach || strategy == Strategy::ScoreEach {
+                    rank_by_terms(cursors, segment, &others, 0.0, top)?;
+                }
             }
         }
         Ok(())
@@ -297,23 +320,21 @@ impl<'p> Ranker<'p> {
 /// terms' postings that skips whatever cannot beat the bar `top` sets
 /// ([`super::rank`]).
 fn rank_by_terms(
-    terms: &ScoredTerms,
+    mut cursors: Cursors,
     segment: &Segment,
     docs: &DocBits,
     bonus: Score,
-    strategy: Strategy,
     top: &mut TopHits,
 ) -> tantivy::Result<()> {
     let count = docs.count();
     if count == 0 {
         return Ok(());
     }
-    let score_each = match strategy {
+    let score_each = match segment.strategy {
         Strategy::Auto => count < SCORE_EACH_BELOW,
         Strategy::ScoreEach => true,
         Strategy::Prune => false,
     };
-    let mut cursors = terms.cursors(segment.reader)?;
     if score_each {
         cursors.score_each(docs, |doc, score| {
             top.offer(segment.ranked(doc, score + bonus));
@@ -324,10 +345,8 @@ fn rank_by_terms(
     // bar: the worst kept score less the bonus, lowered a little so that a
     // tie (which the listing order breaks) is not lost.
     let bar = |top: &TopHits| {
-        top.threshold().map_or(Score::MIN, |worst| {
-            let bar = worst - bonus;
-            bar - bar.abs() * 1e-5
-        })
+        top.threshold()
+            .map_or(Score::MIN, |worst| lowered(worst - bonus))
     };
     let start = bar(top);
     cursors.walk(docs, start, |doc, score| {
@@ -335,4 +354,10 @@ fn rank_by_terms(
         bar(top)
     });
     Ok(())
+}
+
+/// A bar `score` lowered a little, so that a score equal to it (a tie,
+/// which the listing order breaks) is not lost to rounding.
+fn lowered(score: Score) -> Score {
+    score - score.abs() * 1e-5
 }

@@ -207,6 +207,8 @@ pub struct Searcher {
     /// One thread per core, for searching a large collection's segments
     /// side by side.
     executor: tantivy::Executor,
+    /// How high each term can score, measured as queries need it.
+    maxima: rank::Maxima,
 }
 
 impl Searcher {
@@ -256,6 +258,7 @@ impl Searcher {
         };
         Ok(Searcher {
             executor,
+            maxima: rank::Maxima::default(),
             everything: std::sync::OnceLock::new(),
             answers: std::sync::Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(ANSWERS_CACHED).expect("a positive capacity"),
@@ -447,6 +450,7 @@ impl Searcher {
             tables: &self.facets,
             executor: &self.executor,
             strategy,
+            maxima: &self.maxima,
         }
     }
 

@@ -236,6 +236,13 @@ pub struct Bonus {
     /// all of them gets `all_words`. Empty for a query of one word.
     pub presence: Vec<Match>,
     pub all_words: f32,
+    /// Per unit of `presence`: the ranking terms a measure without the
+    /// unit cannot have (its word's stem, and the exact and folded forms,
+    /// key phrase and pairs that imply the stem). What a measure lacking
+    /// some word can score at most follows, which often shows that none
+    /// of them can reach the best hits. Empty where a unit implies nothing
+    /// (synonyms).
+    pub lacking: Vec<Vec<Term>>,
 }
 
 impl Bonus {
@@ -243,8 +250,31 @@ impl Bonus {
         Bonus {
             presence: Vec::new(),
             all_words: 0.0,
+            lacking: Vec::new(),
         }
     }
+
+    /// Adds to each word's `lacking` the pair terms with its stem.
+    fn add_pairs(&mut self, pairs: &[(Term, f32)]) {
+        for (presence, lacking) in self.presence.iter().zip(&mut self.lacking) {
+            let Match::AnyTerm(stems) = presence else {
+                continue;
+            };
+            let Some(stem) = stems.first().and_then(term_text) else {
+                continue;
+            };
+            for (pair, _) in pairs {
+                let joined = term_text(pair).unwrap_or_default();
+                if joined.split(' ').any(|part| part == stem) {
+                    lacking.push(pair.clone());
+                }
+            }
+        }
+    }
+}
+
+fn term_text(term: &Term) -> Option<String> {
+    term.value().as_str().map(str::to_owned)
 }
 
 pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
@@ -268,7 +298,7 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         .filter(|p| !p.phrase)
         .flat_map(|p| cx.analyzers.slots(&p.text))
         .collect();
-    let (units, bonus) = match words_plan(cx, &words, &mut forms) {
+    let (units, mut bonus) = match words_plan(cx, &words, &mut forms) {
         Some((units, bonus)) => (units, Some(bonus)),
         None => (Vec::new(), None),
     };
@@ -277,7 +307,11 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         terms.add_all(unit.terms, 1.0);
         any.push(unit.matching);
     }
-    terms.add_all(pair_terms(cx, &words), 1.0);
+    let pairs = pair_terms(cx, &words);
+    if let Some(bonus) = &mut bonus {
+        bonus.add_pairs(&pairs);
+    }
+    terms.add_all(pairs, 1.0);
 
     let excluded: Vec<Match> = user
         .excluded()
@@ -351,6 +385,8 @@ struct Unit {
     /// the word's stem (or its correction's), or, for a synonym, the
     /// unit's own matches.
     presence: Match,
+    /// See [`Bonus::lacking`].
+    lacking: Vec<Term>,
 }
 
 /// The free words of a query: their units (any of which matches), and
@@ -385,13 +421,21 @@ fn words_plan(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<(V
                 forms.folded.insert(slot.folded.clone());
             }
             let SlotTerms { scored, matching } = slot_terms(cx, slot, true, forms);
+            let stem = corrected(cx, slot).stem;
+            let text = Term::from_field_text;
+            let mut lacking = vec![
+                text(cx.fields.text_stem, &stem),
+                text(cx.fields.phrases_stem, &stem),
+            ];
+            if stem == slot.stem {
+                lacking.push(text(cx.fields.text_exact, &slot.exact));
+                lacking.push(text(cx.fields.text_folded, &slot.folded));
+            }
             units.push(Unit {
                 matching: Match::AnyTerm(matching),
                 terms: scored,
-                presence: Match::AnyTerm(vec![Term::from_field_text(
-                    cx.fields.text_stem,
-                    &corrected(cx, slot).stem,
-                )]),
+                presence: Match::AnyTerm(vec![text(cx.fields.text_stem, &stem)]),
+                lacking,
             });
         }
         i += 1;
@@ -410,16 +454,20 @@ fn words_plan(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<(V
             })
             .map(|stem| idf(cx.stats, stem))
             .sum::<f32>();
-    let presence = if units.len() > 1 {
-        units.iter().map(|u| u.presence.clone()).collect()
+    let (presence, lacking) = if units.len() > 1 {
+        units
+            .iter()
+            .map(|u| (u.presence.clone(), u.lacking.clone()))
+            .unzip()
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     Some((
         units,
         Bonus {
             presence,
             all_words,
+            lacking,
         },
     ))
 }
@@ -505,6 +553,7 @@ fn synonym_unit(
         presence: matching.clone(),
         matching,
         terms: terms.into_terms(),
+        lacking: Vec::new(),
     }
 }
 

@@ -21,11 +21,14 @@
 //! plan's order, so the pruned walk and scoring every hit agree to the last
 //! bit, and ties fall to the listing order, not to rounding.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::Bm25Weight;
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, Score, SegmentReader, TERMINATED, Term};
+use tantivy::{DocId, Score, SegmentReader, TERMINATED, Term, index::SegmentId};
 
 use super::bits::DocBits;
 
@@ -46,25 +49,96 @@ impl ScoredTerms {
             .map(ScoredTerms)
     }
 
+    /// Where each of `terms` is among the ranking terms (terms that are not
+    /// are left out).
+    pub fn positions(&self, terms: &[Term]) -> Vec<usize> {
+        let mut positions: Vec<usize> = terms
+            .iter()
+            .filter_map(|term| self.0.iter().position(|(t, _)| t == term))
+            .collect();
+        positions.sort_unstable();
+        positions.dedup();
+        positions
+    }
+
     /// Cursors over the postings of the terms `reader` has, in plan order.
-    pub fn cursors(&self, reader: &SegmentReader) -> tantivy::Result<Cursors> {
+    pub fn cursors(&self, reader: &SegmentReader, maxima: &Maxima) -> tantivy::Result<Cursors> {
         let mut cursors = Vec::with_capacity(self.0.len());
-        for (term, weight) in &self.0 {
+        for (position, (term, weight)) in self.0.iter().enumerate() {
             let field = term.field();
             let index = reader.inverted_index(field)?;
             let Some(postings) = index.read_block_postings(term, IndexRecordOption::WithFreqs)?
             else {
                 continue;
             };
+            let fieldnorms = reader.get_fieldnorms_reader(field)?;
+            let reach = maxima.reach(reader.segment_id(), term, || {
+                best_score(postings.clone(), &fieldnorms, weight) / weight.max_score()
+            });
             cursors.push(Cursor {
                 postings,
                 at: 0,
-                fieldnorms: reader.get_fieldnorms_reader(field)?,
-                max: weight.max_score(),
+                fieldnorms,
+                max: weight.max_score() * reach * (1.0 + MAX_MARGIN),
                 weight: weight.clone(),
+                position,
             });
         }
         Ok(Cursors(cursors))
+    }
+}
+
+/// Raised by this share, a term's measured maximum stays a bound whatever
+/// order its score is summed in.
+const MAX_MARGIN: Score = 1e-4;
+
+/// The best score among `postings`.
+fn best_score(
+    mut postings: BlockSegmentPostings,
+    fieldnorms: &FieldNormReader,
+    weight: &Bm25Weight,
+) -> Score {
+    let mut best: Score = 0.0;
+    while !postings.docs().is_empty() {
+        for (&doc, &freq) in postings.docs().iter().zip(postings.freqs()) {
+            best = best.max(weight.score(fieldnorms.fieldnorm_id(doc), freq));
+        }
+        postings.advance();
+    }
+    best
+}
+
+/// How near each term's best posting in a segment comes to BM25's
+/// theoretical maximum (a term frequency without limit in the shortest
+/// measure), which is twice what measures of a sentence or two ever
+/// score. MaxScore prunes by these maxima, so the closer they are, the
+/// fewer terms are essential. A term's postings are read once for it, the
+/// first time a query ranks by it, and the share is kept for the
+/// generation's life: its postings never change.
+#[derive(Default)]
+pub struct Maxima(Mutex<HashMap<(SegmentId, Term), Score>>);
+
+/// Shares kept at most; past it, the cache starts over.
+const MAXIMA_KEPT: usize = 1 << 20;
+
+impl Maxima {
+    fn reach(&self, segment: SegmentId, term: &Term, measure: impl FnOnce() -> Score) -> Score {
+        let key = (segment, term.clone());
+        if let Some(&reach) = self.lock().get(&key) {
+            return reach;
+        }
+        let reach = measure().min(1.0);
+        let mut known = self.lock();
+        if known.len() >= MAXIMA_KEPT {
+            known.clear();
+        }
+        known.insert(key, reach);
+        reach
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(SegmentId, Term), Score>> {
+        // A panic while holding the lock leaves only a cache behind.
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -77,6 +151,8 @@ struct Cursor {
     weight: Bm25Weight,
     /// The most the term can add to a score.
     max: Score,
+    /// The term's place among the ranking terms.
+    position: usize,
 }
 
 impl Cursor {
@@ -134,6 +210,27 @@ fn score_at(cursors: &[Cursor], doc: DocId) -> Score {
 }
 
 impl Cursors {
+    /// The most a measure of the segment can score that lacks at least
+    /// one unit, where `lacking[u]` are the positions of the terms a
+    /// measure without unit `u` cannot have: every term's maximum but
+    /// those of the unit that takes away least.
+    pub fn most_lacking_one(&self, lacking: &[Vec<usize>]) -> Score {
+        let all: Score = self.0.iter().map(|c| c.max).sum();
+        let taken = |positions: &Vec<usize>| -> Score {
+            self.0
+                .iter()
+                .filter(|c| positions.contains(&c.position))
+                .map(|c| c.max)
+                .sum()
+        };
+        let least = lacking
+            .iter()
+            .map(taken)
+            .min_by(Score::total_cmp)
+            .unwrap_or(0.0);
+        all - least
+    }
+
     /// Offers every measure of `docs` with its score.
     pub fn score_each(&mut self, docs: &DocBits, mut offer: impl FnMut(DocId, Score)) {
         for doc in docs.iter() {
