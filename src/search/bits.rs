@@ -150,25 +150,30 @@ impl DocBits {
             .sum()
     }
 
-    /// How many documents of `start..end` are in the set.
-    pub fn count_range(&self, start: DocId, end: DocId) -> u64 {
-        let end = end.min(self.len);
-        if start >= end {
-            return 0;
+    /// For each word, how many documents the words before it hold: with
+    /// it, [`DocBits::count_before`] counts any prefix of the set in a
+    /// couple of instructions.
+    pub fn word_ranks(&self) -> Vec<u32> {
+        let mut ranks = Vec::with_capacity(self.words.len() + 1);
+        let mut sum = 0;
+        ranks.push(0);
+        for w in &self.words {
+            sum += w.count_ones();
+            ranks.push(sum);
         }
-        let (first, last) = ((start / 64) as usize, ((end - 1) / 64) as usize);
-        let head = u64::MAX << (start % 64);
-        let tail = u64::MAX >> (63 - (end - 1) % 64);
-        if first == last {
-            return u64::from((self.words[first] & head & tail).count_ones());
-        }
-        let middle: u64 = self.words[first + 1..last]
-            .iter()
-            .map(|w| u64::from(w.count_ones()))
-            .sum();
-        u64::from((self.words[first] & head).count_ones())
-            + middle
-            + u64::from((self.words[last] & tail).count_ones())
+        ranks
+    }
+
+    /// How many documents of the set are below `doc`, given its
+    /// [`DocBits::word_ranks`]; `doc` at most the capacity.
+    #[inline]
+    pub fn count_before(&self, ranks: &[u32], doc: DocId) -> u32 {
+        let word = (doc / 64) as usize;
+        let within = self
+            .words
+            .get(word)
+            .map_or(0, |w| (w & ((1u64 << (doc % 64)) - 1)).count_ones());
+        ranks[word] + within
     }
 
     /// How many 64-document words the set spans.
@@ -206,21 +211,6 @@ impl DocBits {
             current: 0,
             base: 0,
         }
-    }
-
-    /// The documents of `start..end`, in increasing order.
-    pub fn iter_range(&self, start: DocId, end: DocId) -> impl Iterator<Item = DocId> + '_ {
-        let first = (start / 64) as usize;
-        let mut iter = Iter {
-            words: &self.words,
-            next_word: first + 1,
-            current: self
-                .words
-                .get(first)
-                .map_or(0, |w| w & (u64::MAX << (start % 64))),
-            base: (first as u32) * 64,
-        };
-        std::iter::from_fn(move || iter.next()).take_while(move |&doc| doc < end)
     }
 }
 
@@ -291,8 +281,12 @@ mod tests {
                     .copied()
                     .filter(|&d| d >= start && d < end)
                     .collect();
-                assert_eq!(set.count_range(start, end), expected.len() as u64);
-                assert_eq!(set.iter_range(start, end).collect::<Vec<_>>(), expected);
+                let ranks = set.word_ranks();
+                let below = |doc: DocId| set.count_before(&ranks, doc.min(300));
+                assert_eq!(
+                    below(end).saturating_sub(below(start)),
+                    expected.len() as u32
+                );
                 assert_eq!(
                     set.next_from(start),
                     docs.iter().copied().find(|&d| d >= start)

@@ -303,9 +303,9 @@ impl<'p> Ranker<'p> {
                 // Often no measure lacking a word can reach the best: then
                 // the others need no walk at all.
                 let cursors = cursors()?;
-                let out_of_reach = top.threshold().is_some_and(|worst| {
-                    cursors.most_lacking_one(lacking) < lowered(worst)
-                });
+                let out_of_reach = top
+                    .threshold()
+                    .is_some_and(|worst| cursors.most_lacking_one(lacking) < lowered(worst));
                 if !out_of_reach || strategy == Strategy::ScoreEach {
                     rank_by_terms(cursors, segment, &others, 0.0, top)?;
                 }

@@ -107,11 +107,13 @@ struct Csr {
     ids: Vec<u32>,
     /// Per measure: its only value, or [`NOT_SINGLE`].
     single: Vec<u32>,
-    /// `single` as runs of one value, when measures of the same value are
-    /// neighbours (the index lays towns and regions out so): where each
-    /// run starts and its value. Empty where runs would not be much fewer
-    /// than measures.
-    runs: Vec<(DocId, u32)>,
+    /// The measures with one value as runs of the same value, when such
+    /// measures are neighbours (the index lays towns and regions out so):
+    /// each run's first measure, the one after its last, and its value.
+    /// Empty where runs would not be much fewer than measures.
+    runs: Vec<(DocId, DocId, u32)>,
+    /// Beside runs: the measures with no value or several.
+    not_single: Vec<DocId>,
 }
 
 /// In [`Csr::single`]: the measure has no value or several.
@@ -136,22 +138,31 @@ impl Csr {
     }
 
     fn fill_runs(&mut self) {
-        let mut runs: Vec<(DocId, u32)> = Vec::new();
+        let mut runs: Vec<(DocId, DocId, u32)> = Vec::new();
+        let mut not_single = Vec::new();
         for (doc, &value) in self.single.iter().enumerate() {
-            if runs.last().is_none_or(|&(_, last)| last != value) {
-                runs.push((doc as DocId, value));
+            let doc = doc as DocId;
+            if value == NOT_SINGLE {
+                not_single.push(doc);
+                continue;
             }
-            if runs.len() > self.single.len() / RUN_MIN_LEN {
+            match runs.last_mut() {
+                Some((_, end, last)) if *last == value && *end == doc => *end = doc + 1,
+                _ => runs.push((doc, doc + 1, value)),
+            }
+            if runs.len() + not_single.len() > self.single.len() / RUN_MIN_LEN {
                 return;
             }
         }
         self.runs = runs;
+        self.not_single = not_single;
     }
 
     /// Adds the values of the measures `docs` to `counts`, run by run when
     /// there are runs and fewer of them than measures to visit.
     fn count(&self, docs: &DocBits, counts: &mut [u64]) {
-        if !self.runs.is_empty() && (self.runs.len() as u64) < docs.count() {
+        let by_runs = (self.runs.len() + self.not_single.len()) as u64;
+        if !self.runs.is_empty() && by_runs < docs.count() {
             self.count_by_runs(docs, counts);
             return;
         }
@@ -172,20 +183,19 @@ impl Csr {
         }
     }
 
+    /// Each run adds the documents of `docs` it holds, the difference of
+    /// two prefix counts; the measures outside runs are visited.
     fn count_by_runs(&self, docs: &DocBits, counts: &mut [u64]) {
-        let ends = self
-            .runs
-            .iter()
-            .skip(1)
-            .map(|&(start, _)| start)
-            .chain(std::iter::once(self.single.len() as DocId));
-        for (&(start, value), end) in self.runs.iter().zip(ends) {
-            if value == NOT_SINGLE {
-                for doc in docs.iter_range(start, end) {
-                    self.count_measure(doc, counts);
+        let ranks = docs.word_ranks();
+        for &(start, end, value) in &self.runs {
+            let held = docs.count_before(&ranks, end) - docs.count_before(&ranks, start);
+            counts[value as usize] += u64::from(held);
+        }
+        for &doc in &self.not_single {
+            if docs.contains(doc) {
+                for &id in self.of(doc) {
+                    counts[id as usize] += 1;
                 }
-            } else {
-                counts[value as usize] += docs.count_range(start, end);
             }
         }
     }
@@ -483,9 +493,10 @@ impl SegmentTable {
     pub fn count_facet(&self, facet: usize, docs: &DocBits, counts: &mut [u64]) {
         if let Some(sets) = &self.value_sets[facet] {
             let by_sets = sets.len() as u64 * docs.word_count() as u64;
-            let by_runs = match self.facets[facet].runs.len() as u64 {
+            let column = &self.facets[facet];
+            let by_runs = match column.runs.len() as u64 {
                 0 => u64::MAX,
-                runs => runs * 16 + docs.word_count() as u64,
+                runs => (runs + column.not_single.len() as u64) * 16 + docs.word_count() as u64,
             };
             if by_sets < docs.count() * 16 && by_sets < by_runs {
                 for (count, set) in counts.iter_mut().zip(sets) {

@@ -111,7 +111,15 @@ impl Match {
             Match::Any(sets) => {
                 let mut bits = DocBits::empty(max_doc);
                 for set in sets {
-                    bits.union_with(&set.eval_including_deleted(searcher, reader)?);
+                    match set {
+                        // Straight into the union, without a set of its own.
+                        Match::AnyTerm(terms) => {
+                            for term in terms {
+                                add_postings(reader, term, &mut bits)?;
+                            }
+                        }
+                        _ => bits.union_with(&set.eval_including_deleted(searcher, reader)?),
+                    }
                 }
                 bits
             }

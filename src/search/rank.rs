@@ -72,9 +72,13 @@ impl ScoredTerms {
                 continue;
             };
             let fieldnorms = reader.get_fieldnorms_reader(field)?;
-            let reach = maxima.reach(reader.segment_id(), term, || {
-                best_score(postings.clone(), &fieldnorms, weight) / weight.max_score()
-            });
+            let reach = if postings.doc_freq() <= MEASURED_UP_TO {
+                maxima.reach(reader.segment_id(), term, || {
+                    best_score(postings.clone(), &fieldnorms, weight) / weight.max_score()
+                })
+            } else {
+                1.0
+            };
             cursors.push(Cursor {
                 postings,
                 at: 0,
@@ -87,6 +91,11 @@ impl ScoredTerms {
         Ok(Cursors(cursors))
     }
 }
+
+/// Terms in at most this many measures of a segment have their maximum
+/// measured. A longer list costs more to read than it can save: its term
+/// is common, so its maximum is small anyway.
+const MEASURED_UP_TO: u32 = 1 << 16;
 
 /// Raised by this share, a term's measured maximum stays a bound whatever
 /// order its score is summed in.
@@ -138,7 +147,9 @@ impl Maxima {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(SegmentId, Term), Score>> {
         // A panic while holding the lock leaves only a cache behind.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
