@@ -12,11 +12,9 @@
 pub mod schema;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
-use tantivy::indexer::UserOperation;
 use tantivy::{Index, TantivyDocument};
 
 use crate::analysis::{self, Chains, Synonyms};
@@ -216,38 +214,18 @@ pub fn build(source: &Source, chains: Chains, root: &Path) -> Result<Generation,
     })
 }
 
-/// How many measures a preparing thread hands tantivy at once. A batch
-/// goes whole into one segment, so a segment holds runs of the layout.
-const BATCH: usize = 4096;
-
-/// Adds every measure and commits. Documents are prepared (serialised,
-/// their language detected) on as many threads as there are cores, beside
-/// tantivy's own indexing threads, a batch at a time in [`layout`] order.
+/// Adds every measure and commits. Measures are prepared (serialised,
+/// their language detected) and added on one thread, in [`layout`] order,
+/// while tantivy's own threads index them: each segment then holds an
+/// ordered part of the layout. Preparing is a sixth of a build's work, so
+/// one thread keeps ahead of the indexing threads on two cores; more
+/// would interleave the layout in the segments.
 fn write_documents(index: &Index, fields: &Fields, measures: &[Measure]) -> Result<(), IndexError> {
     let mut writer = index.writer::<TantivyDocument>(WRITER_MEMORY)?;
     let order = listing_order(measures);
-    let layout = layout(measures, &order);
-    let batches: Vec<&[usize]> = layout.chunks(BATCH).collect();
-    let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                let (writer, batches, next, order) = (&writer, &batches, &next, &order);
-                scope.spawn(move || -> tantivy::Result<()> {
-                    while let Some(batch) = batches.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        writer.run(batch.iter().map(|&i| {
-                            UserOperation::Add(document(fields, &measures[i], order[i]))
-                        }))?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .try_for_each(|w| w.join().expect("document preparation does not panic"))
-    })?;
+    for i in layout(measures, &order) {
+        writer.add_document(document(fields, &measures[i], order[i]))?;
+    }
     writer.commit()?;
     writer.wait_merging_threads()?;
     Ok(())
