@@ -288,7 +288,8 @@ impl<'p> Ranker<'p> {
                 lacking,
             } => {
                 let strategy = segment.strategy;
-                let cursors = || terms.cursors(segment.reader, segment.maxima);
+                let cursors =
+                    || terms.cursors(segment.reader, segment.ordinal as usize, segment.maxima);
                 if bonus.presence.is_empty() {
                     return rank_by_terms(cursors()?, segment, &hits, 0.0, top);
                 }

@@ -6,14 +6,15 @@
 //! word is marked when any of its forms is one the query matched; adjacent
 //! marked words share one `<mark>`, so a phrase reads as one.
 
-use super::plan::{Analyzers, MatchForms};
+use super::plan::{MatchForms, Word};
 
 /// Texts longer than this are cut to a fragment around the first match.
 const FRAGMENT_CHARS: usize = 300;
 
-/// `text` HTML-escaped, with matched words in `<mark>…</mark>`.
-pub fn highlight(text: &str, forms: &MatchForms, analyzers: &Analyzers) -> String {
-    let ranges = merge_adjacent(text, matched_ranges(text, forms, analyzers));
+/// `text` HTML-escaped, with matched words in `<mark>…</mark>`; `words`
+/// are the text's words as [`super::plan::Analyzers::words`] gives them.
+pub fn highlight(text: &str, words: &[Word], forms: &MatchForms) -> String {
+    let ranges = merge_adjacent(text, matched_ranges(words, forms));
     let (start, end) = fragment(text, ranges.first().map(|r| r.0));
     let mut out = String::with_capacity(text.len() + 32);
     if start > 0 {
@@ -34,14 +35,13 @@ pub fn highlight(text: &str, forms: &MatchForms, analyzers: &Analyzers) -> Strin
     out
 }
 
-/// Byte ranges of the words of `text` that the query matched.
-fn matched_ranges(text: &str, forms: &MatchForms, analyzers: &Analyzers) -> Vec<(usize, usize)> {
+/// Byte ranges of the words that the query matched.
+fn matched_ranges(words: &[Word], forms: &MatchForms) -> Vec<(usize, usize)> {
     if forms.is_empty() {
         return Vec::new();
     }
-    analyzers
-        .words(text)
-        .into_iter()
+    words
+        .iter()
         .filter(|word| {
             let w = &word.slot;
             forms.exact.contains(&w.exact)
@@ -112,6 +112,7 @@ fn escape_into(text: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::plan::Analyzers;
 
     fn analyzers() -> Analyzers {
         let (schema, _) = crate::index::schema::build();
@@ -121,7 +122,7 @@ mod tests {
     }
 
     fn highlight(text: &str, forms: &MatchForms) -> String {
-        super::highlight(text, forms, &analyzers())
+        super::highlight(text, &analyzers().words(text), forms)
     }
 
     fn forms(query: &str) -> MatchForms {

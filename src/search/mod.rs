@@ -48,6 +48,15 @@ pub const DEFAULT_SUGGESTIONS: usize = 8;
 /// How many recent answers a searcher keeps.
 const ANSWERS_CACHED: usize = 1024;
 
+/// How many measures shown in hits are kept read and analysed.
+const SHOWN_CACHED: usize = 4096;
+
+/// A measure as a hit shows it: its record and its text's words.
+struct Shown {
+    measure: Measure,
+    words: Vec<plan::Word>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SearchError {
     #[error("{message}")]
@@ -202,6 +211,11 @@ pub struct Searcher {
     /// and a generation never changes, so an answer stays right for the
     /// searcher's life; a rebuild makes a new searcher with an empty cache.
     answers: std::sync::Mutex<lru::LruCache<SearchRequest, SearchResponse>>,
+    /// Measures shown recently, read from the store and analysed for
+    /// highlighting: a fresh query's hits are mostly measures other
+    /// queries showed, and reading and analysing them was most of a
+    /// search of a small collection.
+    shown: std::sync::Mutex<lru::LruCache<tantivy::DocAddress, Arc<Shown>>>,
     analyzers: plan::Analyzers,
     vocabularies: plan::Vocabularies,
     /// One thread per core, for searching a large collection's segments
@@ -262,6 +276,9 @@ impl Searcher {
             everything: std::sync::OnceLock::new(),
             answers: std::sync::Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(ANSWERS_CACHED).expect("a positive capacity"),
+            )),
+            shown: std::sync::Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(SHOWN_CACHED).expect("a positive capacity"),
             )),
             vocabularies,
             analyzers: plan::Analyzers::of(&generation.index),
@@ -394,15 +411,16 @@ impl Searcher {
         };
         let mut hits = Vec::new();
         for ranked in collected.top.iter().skip(request.offset) {
-            let measure = self.stored_measure(&searcher, ranked.address)?;
+            let shown = self.shown(&searcher, ranked.address)?;
+            let measure = &shown.measure;
             hits.push(Hit {
-                highlight: highlight::highlight(&measure.text, &plan.forms, &self.analyzers),
-                id: measure.id,
-                towns: measure.towns,
-                region: measure.region,
-                period: measure.period,
-                categories: measure.categories,
-                text: measure.text,
+                highlight: highlight::highlight(&measure.text, &shown.words, &plan.forms),
+                id: measure.id.clone(),
+                towns: measure.towns.clone(),
+                region: measure.region.clone(),
+                period: measure.period.clone(),
+                categories: measure.categories.clone(),
+                text: measure.text.clone(),
                 score: if plan.scored() {
                     round(f64::from(ranked.score), 3)
                 } else {
@@ -550,6 +568,35 @@ impl Searcher {
             }
         }
         Ok(prints)
+    }
+
+    /// A hit's measure and its text's words, from the cache of measures
+    /// shown recently or read and analysed now.
+    fn shown(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: tantivy::DocAddress,
+    ) -> Result<Arc<Shown>, SearchError> {
+        let cached = self.lock_shown().get(&address).cloned();
+        if let Some(shown) = cached {
+            return Ok(shown);
+        }
+        let measure = self.stored_measure(searcher, address)?;
+        let shown = Arc::new(Shown {
+            words: self.analyzers.words(&measure.text),
+            measure,
+        });
+        self.lock_shown().put(address, shown.clone());
+        Ok(shown)
+    }
+
+    fn lock_shown(
+        &self,
+    ) -> std::sync::MutexGuard<'_, lru::LruCache<tantivy::DocAddress, Arc<Shown>>> {
+        // A panic while holding the lock leaves only a cache behind.
+        self.shown
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn stored_measure(

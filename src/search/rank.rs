@@ -26,27 +26,63 @@ use std::sync::Mutex;
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
-use tantivy::query::Bm25Weight;
-use tantivy::schema::IndexRecordOption;
+use tantivy::postings::TermInfo;
+use tantivy::query::{Bm25StatisticsProvider, Bm25Weight};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, Score, SegmentReader, TERMINATED, Term, index::SegmentId};
 
 use super::bits::DocBits;
 
 /// A query's ranking terms, each with its BM25 weight over the whole
 /// collection (as tantivy's term queries compute it) times its weight in
-/// the plan.
-pub struct ScoredTerms(Vec<(Term, Bm25Weight)>);
+/// the plan, and where its postings are in each segment: a term is looked
+/// up in a segment's dictionary once per search, not once per pass.
+pub struct ScoredTerms {
+    terms: Vec<(Term, Bm25Weight)>,
+    /// Per segment ordinal, per term: where its postings are, if it has any.
+    infos: Vec<Vec<Option<TermInfo>>>,
+}
 
 impl ScoredTerms {
     pub fn new(searcher: &tantivy::Searcher, terms: &[(Term, f32)]) -> tantivy::Result<Self> {
-        terms
+        let readers = searcher.segment_readers();
+        let infos = readers
             .iter()
-            .map(|(term, weight)| {
-                let bm25 = Bm25Weight::for_terms(searcher, std::slice::from_ref(term))?;
-                Ok((term.clone(), bm25.boost_by(*weight)))
+            .map(|reader| {
+                terms
+                    .iter()
+                    .map(|(term, _)| {
+                        Ok(reader.inverted_index(term.field())?.get_term_info(term)?)
+                    })
+                    .collect::<tantivy::Result<Vec<_>>>()
             })
-            .collect::<tantivy::Result<_>>()
-            .map(ScoredTerms)
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let documents: u64 = readers.iter().map(|r| u64::from(r.max_doc())).sum();
+        let mut average_lengths: Vec<(Field, Score)> = Vec::new();
+        let mut scored = Vec::with_capacity(terms.len());
+        for (i, (term, weight)) in terms.iter().enumerate() {
+            let field = term.field();
+            let average = match average_lengths.iter().find(|(f, _)| *f == field) {
+                Some(&(_, average)) => average,
+                None => {
+                    let tokens = searcher.total_num_tokens(field)?;
+                    let average = tokens as Score / documents.max(1) as Score;
+                    average_lengths.push((field, average));
+                    average
+                }
+            };
+            let doc_freq: u64 = infos
+                .iter()
+                .filter_map(|segment| segment[i].as_ref())
+                .map(|info| u64::from(info.doc_freq))
+                .sum();
+            let bm25 = Bm25Weight::for_one_term(doc_freq, documents, average);
+            scored.push((term.clone(), bm25.boost_by(*weight)));
+        }
+        Ok(ScoredTerms {
+            terms: scored,
+            infos,
+        })
     }
 
     /// Where each of `terms` is among the ranking terms (terms that are not
@@ -54,7 +90,7 @@ impl ScoredTerms {
     pub fn positions(&self, terms: &[Term]) -> Vec<usize> {
         let mut positions: Vec<usize> = terms
             .iter()
-            .filter_map(|term| self.0.iter().position(|(t, _)| t == term))
+            .filter_map(|term| self.terms.iter().position(|(t, _)| t == term))
             .collect();
         positions.sort_unstable();
         positions.dedup();
@@ -62,15 +98,22 @@ impl ScoredTerms {
     }
 
     /// Cursors over the postings of the terms `reader` has, in plan order.
-    pub fn cursors(&self, reader: &SegmentReader, maxima: &Maxima) -> tantivy::Result<Cursors> {
-        let mut cursors = Vec::with_capacity(self.0.len());
-        for (position, (term, weight)) in self.0.iter().enumerate() {
-            let field = term.field();
-            let index = reader.inverted_index(field)?;
-            let Some(postings) = index.read_block_postings(term, IndexRecordOption::WithFreqs)?
-            else {
+    pub fn cursors(
+        &self,
+        reader: &SegmentReader,
+        ordinal: usize,
+        maxima: &Maxima,
+    ) -> tantivy::Result<Cursors> {
+        let mut cursors = Vec::with_capacity(self.terms.len());
+        let infos = self.infos.get(ordinal).map_or(&[][..], Vec::as_slice);
+        for (position, ((term, weight), info)) in self.terms.iter().zip(infos).enumerate() {
+            let Some(info) = info else {
                 continue;
             };
+            let field = term.field();
+            let postings = reader
+                .inverted_index(field)?
+                .read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
             let fieldnorms = reader.get_fieldnorms_reader(field)?;
             let reach = if postings.doc_freq() <= MEASURED_UP_TO {
                 maxima.reach(reader.segment_id(), term, || {
