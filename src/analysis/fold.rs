@@ -14,7 +14,7 @@
 //! on what `Kadaň` folds to.
 
 use tantivy::tokenizer::{TokenFilter, Tokenizer};
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::rewrite::{Rewrite, RewriteTokenizer};
 use crate::ingest::text::fold;
@@ -53,10 +53,22 @@ impl Rewrite for LowerFilter {
     fn rewrite(&self, text: &mut String) {
         if text.is_ascii() {
             text.make_ascii_lowercase();
+        } else if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+            // Indexed text is NFC already, and most words are lowercase:
+            // then nothing is allocated.
+            if !text.chars().all(is_lowercase_already) {
+                *text = text.chars().flat_map(char::to_lowercase).collect();
+            }
         } else {
             *text = text.nfc().flat_map(char::to_lowercase).collect();
         }
     }
+}
+
+/// Whether lowercasing leaves `c` as it is.
+fn is_lowercase_already(c: char) -> bool {
+    let mut lower = c.to_lowercase();
+    lower.next() == Some(c) && lower.next().is_none()
 }
 
 impl TokenFilter for LowerFilter {

@@ -289,7 +289,6 @@ fn document(fields: &Fields, m: &Measure, order: u64) -> TantivyDocument {
         doc.add_text(field, &m.text);
     }
     for phrase in &m.key_phrases {
-        doc.add_text(fields.phrases_folded, phrase);
         doc.add_text(fields.phrases_stem, phrase);
     }
     let places = m

@@ -32,7 +32,6 @@ pub struct Fields {
     /// Successive words stemmed as one term ("prostupn bydlen"): a query's
     /// words as a phrase, scored as a term.
     pub text_stem_pairs: Field,
-    pub phrases_folded: Field,
     pub phrases_stem: Field,
     pub places_folded: Field,
     pub places_stem: Field,
@@ -80,9 +79,11 @@ fn analysed_with_positions(tokenizer: &str) -> TextOptions {
 /// The schema and its fields.
 pub fn build() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    let facet = STRING | FAST | STORED;
+    // The record holds every value a hit shows; fields keep only what
+    // searching and counting read.
+    let facet = STRING | FAST;
     let fields = Fields {
-        id: builder.add_text_field(ID, STRING | FAST | STORED),
+        id: builder.add_text_field(ID, STRING | FAST),
         record: builder.add_text_field("record", STORED),
         text_exact: builder.add_text_field("text_exact", analysed(analysis::CS_EXACT)),
         text_folded: builder.add_text_field("text_folded", analysed(analysis::CS_FOLDED)),
@@ -99,7 +100,6 @@ pub fn build() -> (Schema, Fields) {
         ),
         text_stem_pairs: builder
             .add_text_field("text_stem_pairs", analysed(analysis::CS_STEM_PAIRS)),
-        phrases_folded: builder.add_text_field("phrases_folded", analysed(analysis::CS_FOLDED)),
         phrases_stem: builder.add_text_field("phrases_stem", analysed(analysis::CS_STEM)),
         places_folded: builder.add_text_field("places_folded", analysed(analysis::CS_FOLDED)),
         places_stem: builder.add_text_field("places_stem", analysed(analysis::CS_STEM)),
@@ -107,8 +107,8 @@ pub fn build() -> (Schema, Fields) {
         period: builder.add_text_field(PERIOD, facet.clone()),
         category: builder.add_text_field(CATEGORY, facet.clone()),
         region: builder.add_text_field(REGION, facet),
-        year_from: builder.add_u64_field(YEAR_FROM, INDEXED | FAST | STORED),
-        year_to: builder.add_u64_field(YEAR_TO, INDEXED | FAST | STORED),
+        year_from: builder.add_u64_field(YEAR_FROM, INDEXED | FAST),
+        year_to: builder.add_u64_field(YEAR_TO, INDEXED | FAST),
         order: builder.add_u64_field(ORDER, FAST),
         lang: builder.add_text_field("lang", STRING | STORED),
     };
@@ -128,7 +128,6 @@ impl Fields {
             text_root: f("text_root")?,
             text_pairs: f("text_pairs")?,
             text_stem_pairs: f("text_stem_pairs")?,
-            phrases_folded: f("phrases_folded")?,
             phrases_stem: f("phrases_stem")?,
             places_folded: f("places_folded")?,
             places_stem: f("places_stem")?,
