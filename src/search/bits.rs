@@ -150,6 +150,18 @@ impl DocBits {
             .sum()
     }
 
+    /// Calls `f` with each document in both sets, in increasing order.
+    #[inline]
+    pub fn for_each_common(&self, other: &DocBits, mut f: impl FnMut(DocId)) {
+        for (at, (a, b)) in self.words.iter().zip(&other.words).enumerate() {
+            let mut word = a & b;
+            while word != 0 {
+                f(at as u32 * 64 + word.trailing_zeros());
+                word &= word - 1;
+            }
+        }
+    }
+
     /// For each word, how many documents the words before it hold: with
     /// it, [`DocBits::count_before`] counts any prefix of the set in a
     /// couple of instructions.

@@ -100,24 +100,28 @@ impl FacetValues {
 /// The values of one facet for every measure of a segment, as positions
 /// in [`FacetValues::values`]: measure `d` has `ids[starts[d]..starts[d + 1]]`.
 /// Most measures have exactly one value, which `single` holds directly so
-/// that counting reads one integer per measure.
+/// that counting reads one small integer per measure.
 #[derive(Debug, Clone, Default)]
 struct Csr {
     starts: Vec<u32>,
     ids: Vec<u32>,
-    /// Per measure: its only value, or [`NOT_SINGLE`].
-    single: Vec<u32>,
+    /// Per measure: its only value, or [`NOT_SINGLE`]. Two bytes, not four:
+    /// a search that visits measures one by one reads this column at
+    /// random, and at half the size a segment's column stays in the
+    /// core's cache. Empty for a facet with more values than fit.
+    single: Vec<u16>,
     /// The measures with one value as runs of the same value, when such
     /// measures are neighbours (the index lays towns and regions out so):
     /// each run's first measure, the one after its last, and its value.
     /// Empty where runs would not be much fewer than measures.
     runs: Vec<(DocId, DocId, u32)>,
-    /// Beside runs: the measures with no value or several.
-    not_single: Vec<DocId>,
+    /// Beside runs: the measures with no value or several, as a set, so
+    /// that a search finds those it holds a word of bits at a time.
+    not_single: Option<DocBits>,
 }
 
 /// In [`Csr::single`]: the measure has no value or several.
-const NOT_SINGLE: u32 = u32::MAX;
+const NOT_SINGLE: u16 = u16::MAX;
 
 impl Csr {
     #[inline]
@@ -126,11 +130,19 @@ impl Csr {
         &self.ids[self.starts[doc] as usize..self.starts[doc + 1] as usize]
     }
 
-    fn fill_single(&mut self) {
-        let docs = self.starts.len().saturating_sub(1) as DocId;
-        self.single = (0..docs)
+    fn docs(&self) -> DocId {
+        self.starts.len().saturating_sub(1) as DocId
+    }
+
+    /// Fills `single` and `runs` from the values; `values` is how many
+    /// the facet has.
+    fn fill_single(&mut self, values: usize) {
+        if values >= usize::from(NOT_SINGLE) {
+            return;
+        }
+        self.single = (0..self.docs())
             .map(|doc| match self.of(doc) {
-                [one] => *one,
+                &[one] => one as u16,
                 _ => NOT_SINGLE,
             })
             .collect();
@@ -139,30 +151,44 @@ impl Csr {
 
     fn fill_runs(&mut self) {
         let mut runs: Vec<(DocId, DocId, u32)> = Vec::new();
-        let mut not_single = Vec::new();
+        let mut not_single = DocBits::empty(self.docs());
+        let mut not_single_count = 0;
         for (doc, &value) in self.single.iter().enumerate() {
             let doc = doc as DocId;
             if value == NOT_SINGLE {
-                not_single.push(doc);
+                not_single.insert(doc);
+                not_single_count += 1;
                 continue;
             }
+            let value = u32::from(value);
             match runs.last_mut() {
                 Some((_, end, last)) if *last == value && *end == doc => *end = doc + 1,
                 _ => runs.push((doc, doc + 1, value)),
             }
-            if runs.len() + not_single.len() > self.single.len() / RUN_MIN_LEN {
+            if runs.len() + not_single_count > self.single.len() / RUN_MIN_LEN {
                 return;
             }
         }
         self.runs = runs;
-        self.not_single = not_single;
+        self.not_single = Some(not_single);
+    }
+
+    /// What counting `docs` by runs costs, in about the same units as
+    /// visiting `docs` one by one costs per measure; `None` without runs.
+    fn cost_by_runs(&self, docs: &DocBits) -> Option<u64> {
+        let not_single = self.not_single.as_ref()?;
+        Some(self.runs.len() as u64 + not_single.word_count() as u64 / 4)
+            .filter(|_| !self.runs.is_empty())
+            .map(|runs| runs + docs.word_count() as u64 / 8)
     }
 
     /// Adds the values of the measures `docs` to `counts`, run by run when
     /// there are runs and fewer of them than measures to visit.
     fn count(&self, docs: &DocBits, counts: &mut [u64]) {
-        let by_runs = (self.runs.len() + self.not_single.len()) as u64;
-        if !self.runs.is_empty() && by_runs < docs.count() {
+        if self
+            .cost_by_runs(docs)
+            .is_some_and(|cost| cost < docs.count())
+        {
             self.count_by_runs(docs, counts);
             return;
         }
@@ -173,13 +199,16 @@ impl Csr {
 
     #[inline]
     fn count_measure(&self, doc: DocId, counts: &mut [u64]) {
-        match self.single[doc as usize] {
-            NOT_SINGLE => {
-                for &id in self.of(doc) {
-                    counts[id as usize] += 1;
-                }
-            }
-            id => counts[id as usize] += 1,
+        match self.single.get(doc as usize) {
+            Some(&id) if id != NOT_SINGLE => counts[usize::from(id)] += 1,
+            _ => self.count_values(doc, counts),
+        }
+    }
+
+    #[inline]
+    fn count_values(&self, doc: DocId, counts: &mut [u64]) {
+        for &id in self.of(doc) {
+            counts[id as usize] += 1;
         }
     }
 
@@ -191,12 +220,8 @@ impl Csr {
             let held = docs.count_before(&ranks, end) - docs.count_before(&ranks, start);
             counts[value as usize] += u64::from(held);
         }
-        for &doc in &self.not_single {
-            if docs.contains(doc) {
-                for &id in self.of(doc) {
-                    counts[id as usize] += 1;
-                }
-            }
+        if let Some(not_single) = &self.not_single {
+            docs.for_each_common(not_single, |doc| self.count_values(doc, counts));
         }
     }
 }
@@ -309,7 +334,7 @@ impl SegmentTable {
                 }
                 csr.starts.push(csr.ids.len() as u32);
             }
-            csr.fill_single();
+            csr.fill_single(values[facet.index()].values.len());
         }
         let read = |name: &str, missing: u64| -> tantivy::Result<Vec<u64>> {
             let column: Column<u64> = fast.u64(name)?;
@@ -494,10 +519,7 @@ impl SegmentTable {
         if let Some(sets) = &self.value_sets[facet] {
             let by_sets = sets.len() as u64 * docs.word_count() as u64;
             let column = &self.facets[facet];
-            let by_runs = match column.runs.len() as u64 {
-                0 => u64::MAX,
-                runs => (runs + column.not_single.len() as u64) * 16 + docs.word_count() as u64,
-            };
+            let by_runs = column.cost_by_runs(docs).map_or(u64::MAX, |cost| cost * 16);
             if by_sets < docs.count() * 16 && by_sets < by_runs {
                 for (count, set) in counts.iter_mut().zip(sets) {
                     *count += set.count_common(docs);
@@ -658,7 +680,7 @@ mod tests {
             csr.ids.extend(of(doc));
             csr.starts.push(csr.ids.len() as u32);
         }
-        csr.fill_single();
+        csr.fill_single(50);
         csr
     }
 

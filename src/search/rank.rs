@@ -127,6 +127,7 @@ impl ScoredTerms {
                 at: 0,
                 fieldnorms,
                 max: weight.max_score() * reach * (1.0 + MAX_MARGIN),
+                once: std::array::from_fn(|id| weight.score(id as u8, 1)),
                 weight: weight.clone(),
                 position,
             });
@@ -203,6 +204,9 @@ struct Cursor {
     at: usize,
     fieldnorms: FieldNormReader,
     weight: Bm25Weight,
+    /// The term's score in a measure that has it once, by the measure's
+    /// fieldnorm id: most postings, and a lookup instead of a division.
+    once: [Score; 256],
     /// The most the term can add to a score.
     max: Score,
     /// The term's place among the ranking terms.
@@ -225,7 +229,13 @@ impl Cursor {
         let docs = self.postings.docs();
         match docs.last() {
             Some(&last) if last >= target => {
-                self.at += docs[self.at..].partition_point(|&d| d < target);
+                // Walking, a cursor is mostly on the target or a step or
+                // two short of it: look there before searching the block.
+                let ahead = &docs[self.at..];
+                match ahead.iter().take(4).position(|&d| d >= target) {
+                    Some(steps) => self.at += steps,
+                    None => self.at += ahead.partition_point(|&d| d < target),
+                }
             }
             Some(_) => self.at = self.postings.seek(target),
             None => {}
@@ -244,9 +254,11 @@ impl Cursor {
     /// The score of the current posting.
     #[inline]
     fn score(&self) -> Score {
-        let doc = self.doc();
-        let freq = self.postings.freqs()[self.at];
-        self.weight.score(self.fieldnorms.fieldnorm_id(doc), freq)
+        let fieldnorm = self.fieldnorms.fieldnorm_id(self.doc());
+        match self.postings.freqs()[self.at] {
+            1 => self.once[usize::from(fieldnorm)],
+            freq => self.weight.score(fieldnorm, freq),
+        }
     }
 }
 
