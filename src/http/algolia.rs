@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 
 use super::{AppState, with_searcher};
 use crate::search::{
-    Comparison, Condition, Facet, FacetCount, MAX_LIMIT, MAX_OFFSET, SearchError, SearchRequest,
+    Comparison, Condition, Facet, MAX_LIMIT, MAX_OFFSET, SearchError, SearchRequest,
     SearchResponse, Searcher, YearBound,
 };
 
@@ -440,9 +440,8 @@ impl Query {
             let counts: Map<String, Value> = response
                 .facets
                 .of(*facet)
-                .iter()
                 .take(self.max_values_per_facet)
-                .map(|FacetCount { value, count, .. }| (value.clone(), json!(count)))
+                .map(|c| (c.value.to_owned(), json!(c.count)))
                 .collect();
             facets.insert(facet.name().to_owned(), Value::Object(counts));
         }

@@ -6,6 +6,7 @@
 //! front end can say what to fix.
 
 pub mod bits;
+pub mod counts;
 pub mod execute;
 pub mod facets;
 pub mod highlight;
@@ -32,6 +33,7 @@ use crate::analysis::Synonyms;
 use crate::index::{Generation, Label, Meta};
 use crate::ingest::Measure;
 use crate::ingest::text::{fold, folded_words};
+pub use counts::{Counted, FacetCount, FacetCounts, FacetNames};
 pub use facets::{
     Collected, Comparison, Facet, FacetTables, FacetValues, Literal, Selection, YearBound,
 };
@@ -156,33 +158,6 @@ pub struct Hit {
     pub score: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct FacetCount {
-    pub value: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    pub count: u64,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct FacetCounts {
-    pub town: Vec<FacetCount>,
-    pub period: Vec<FacetCount>,
-    pub category: Vec<FacetCount>,
-    pub region: Vec<FacetCount>,
-}
-
-impl FacetCounts {
-    pub fn of(&self, facet: Facet) -> &[FacetCount] {
-        match facet {
-            Facet::Town => &self.town,
-            Facet::Period => &self.period,
-            Facet::Category => &self.category,
-            Facet::Region => &self.region,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchResponse {
     pub query: String,
@@ -201,8 +176,8 @@ pub struct Searcher {
     /// Per facet: folded value → positions, for case- and
     /// diacritics-insensitive filters.
     folded_values: [HashMap<String, Vec<usize>>; 4],
-    /// Per facet, per value position: the value's label, if it has one.
-    labels: [Vec<Option<String>>; 4],
+    /// Every facet's values and labels, which answers name their counts by.
+    names: Arc<FacetNames>,
     suggester: Suggester,
     /// Facet counts of the whole collection, once asked for.
     everything: std::sync::OnceLock<[Vec<u64>; 4]>,
@@ -259,6 +234,10 @@ impl Searcher {
                 })
                 .collect()
         });
+        let names = Arc::new(FacetNames::new(
+            std::array::from_fn(|f| facets[f].values.clone()),
+            labels,
+        ));
         let suggester = Suggester::load(&searcher, &generation.fields)?;
         let vocabularies = plan::Vocabularies {
             folded: typo::Vocabulary::load(&searcher, generation.fields.text_folded)?,
@@ -287,7 +266,7 @@ impl Searcher {
             generation,
             facets: Arc::new(tables),
             folded_values,
-            labels,
+            names,
             suggester,
         })
     }
@@ -505,18 +484,17 @@ impl Searcher {
         let prefix = fold(prefix.trim());
         Ok(counts
             .of(facet)
-            .iter()
             .filter(|c| {
-                let label = c.label.as_deref().unwrap_or("");
+                let label = c.label.unwrap_or("");
                 prefix.is_empty()
-                    || fold(&c.value).starts_with(&prefix)
+                    || fold(c.value).starts_with(&prefix)
                     || fold(label).starts_with(&prefix)
-                    || folded_words(&c.value)
+                    || folded_words(c.value)
                         .iter()
                         .chain(&folded_words(label))
                         .any(|w| w.starts_with(&prefix))
             })
-            .cloned()
+            .map(|c| c.to_owned())
             .collect())
     }
 
@@ -699,31 +677,7 @@ impl Searcher {
     /// positions are sorted, not the values: positions are in value order,
     /// so a stable sort by count alone keeps ties by value.
     fn facet_counts(&self, counts: &[Vec<u64>; 4]) -> FacetCounts {
-        let list = |facet: Facet| {
-            let f = facet.index();
-            let values = &self.facets.values[f].values;
-            let mut counted: Vec<(u32, u64)> = counts[f]
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| **n > 0)
-                .map(|(i, &n)| (i as u32, n))
-                .collect();
-            counted.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
-            counted
-                .into_iter()
-                .map(|(i, count)| FacetCount {
-                    value: values[i as usize].clone(),
-                    label: self.labels[f][i as usize].clone(),
-                    count,
-                })
-                .collect()
-        };
-        FacetCounts {
-            town: list(Facet::Town),
-            period: list(Facet::Period),
-            category: list(Facet::Category),
-            region: list(Facet::Region),
-        }
+        FacetCounts::new(self.names.clone(), counts)
     }
 }
 
