@@ -248,6 +248,11 @@ fn a_repeated_request_is_answered_from_the_cache_with_the_same_result() {
 /// A larger collection made from the bundled one: each measure several
 /// times, its text joined with another's, so that scores differ.
 fn larger_searcher(copies: usize) -> (Searcher, tempfile::TempDir) {
+    let (generation, dir) = larger_generation(copies);
+    (Searcher::open(generation).unwrap(), dir)
+}
+
+fn larger_generation(copies: usize) -> (opatreni::index::Generation, tempfile::TempDir) {
     let data = common::data_dir();
     let mut corpus = opatreni::ingest::import(&data).unwrap();
     let base = corpus.measures.clone();
@@ -271,7 +276,20 @@ fn larger_searcher(copies: usize) -> (Searcher, tempfile::TempDir) {
     };
     let generation =
         opatreni::index::build(&source, opatreni::analysis::Chains::SHIPPED, dir.path()).unwrap();
-    (Searcher::open(generation).unwrap(), dir)
+    (generation, dir)
+}
+
+/// The bundled collection is merged into one segment (each segment costs a
+/// search its own lookups), while the larger one keeps the several that
+/// tantivy's threads wrote, which the test below needs.
+#[test]
+fn a_small_collection_is_one_segment_and_a_larger_one_several() {
+    let segments = |copies| {
+        let (generation, _dir) = larger_generation(copies);
+        generation.index.searchable_segment_ids().unwrap().len()
+    };
+    assert_eq!(segments(1), 1);
+    assert!(segments(20) > 1, "2,260 measures in one segment");
 }
 
 /// The pruned ranking (MaxScore, those with every word first) finds the

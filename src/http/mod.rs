@@ -98,13 +98,23 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
 }
 
-/// Runs `work` with the current searcher on the blocking pool.
+/// Collections below this many measures are searched on the request's own
+/// task (see [`with_searcher`]).
+const INLINE_BELOW_DOCUMENTS: u64 = 10_000;
+
+/// Runs `work` with the current searcher: on the blocking pool, unless
+/// the collection is small enough that any search is over in well under a
+/// millisecond, when the hand-over to another thread and back would cost
+/// as much as the search.
 async fn with_searcher<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce(&Searcher) -> Result<T, ApiError> + Send + 'static,
 {
     let searcher = state.index.searcher();
+    if searcher.meta().documents < INLINE_BELOW_DOCUMENTS {
+        return work(&searcher);
+    }
     tokio::task::spawn_blocking(move || work(&searcher))
         .await
         .map_err(|e| ApiError::Internal(format!("search task failed: {e}")))?

@@ -9,11 +9,12 @@
 //! 4. ranks the hits: in listing order when nothing is searched for, else
 //!    by their terms' scores, those with every word first (they get the
 //!    all-words bonus), then the others; many hits by a pruned walk over
-//!    the terms' postings (block-max WAND), a few by scoring each.
+//!    the terms' postings (MaxScore, [`super::rank`]), a few by scoring
+//!    each.
 //!
 //! Counting is exhaustive, so totals and facet counts are exact; ranking
-//! is exact too, since WAND only skips measures that provably cannot enter
-//! the best `keep`. The segments of a large collection are searched side by
+//! is exact too, since the walk only skips measures that provably cannot
+//! enter the best `keep`. The segments of a large collection are searched side by
 //! side on the executor's threads, and their counts and best hits merged.
 
 use tantivy::schema::Field;
@@ -25,7 +26,7 @@ use super::facets::{
 };
 use super::matching::Match;
 use super::plan::{Bonus, Plan, Ranking};
-use super::rank::{Cursors, Maxima, ScoredTerms};
+use super::rank::{Cursors, ScoredTerms, TermCache};
 use crate::index::Fields;
 
 /// Below this many hits in a segment, each is scored on its own: cheaper
@@ -53,8 +54,8 @@ pub struct Target<'a> {
     /// Threads that search a large collection's segments side by side.
     pub executor: &'a Executor,
     pub strategy: Strategy,
-    /// The terms' measured maxima, for pruning.
-    pub maxima: &'a Maxima,
+    /// What the generation's terms are known to score.
+    pub terms: &'a TermCache,
 }
 
 /// Collections at least this large search their segments on the
@@ -67,7 +68,7 @@ pub fn run(target: &Target, plan: &Plan, selection: &Selection) -> tantivy::Resu
     let search = SegmentSearch {
         target,
         plan,
-        ranker: Ranker::new(target.searcher, &plan.ranking)?,
+        ranker: Ranker::new(target, &plan.ranking)?,
         conditions: Conditions::compile(target.tables, &selection.conditions),
         filters: filter_sets(target, selection),
         keep: selection.keep,
@@ -133,7 +134,6 @@ impl SegmentSearch<'_> {
         })?;
         let segment = Segment {
             searcher,
-            maxima: self.target.maxima,
             strategy: self.target.strategy,
             reader,
             ordinal: ordinal as u32,
@@ -189,7 +189,6 @@ fn facet_field(fields: &Fields, facet: Facet) -> Field {
 /// One segment of the search.
 struct Segment<'a> {
     searcher: &'a tantivy::Searcher,
-    maxima: &'a Maxima,
     strategy: Strategy,
     reader: &'a SegmentReader,
     ordinal: u32,
@@ -260,11 +259,11 @@ enum Ranker<'p> {
 }
 
 impl<'p> Ranker<'p> {
-    fn new(searcher: &tantivy::Searcher, ranking: &'p Ranking) -> tantivy::Result<Self> {
+    fn new(target: &Target, ranking: &'p Ranking) -> tantivy::Result<Self> {
         Ok(match ranking {
             Ranking::Listing => Ranker::Listing,
             Ranking::Terms { terms, bonus } => {
-                let terms = ScoredTerms::new(searcher, terms)?;
+                let terms = ScoredTerms::new(target.searcher, target.terms, terms)?;
                 Ranker::Terms {
                     lacking: bonus.lacking.iter().map(|l| terms.positions(l)).collect(),
                     terms,
@@ -288,8 +287,7 @@ impl<'p> Ranker<'p> {
                 lacking,
             } => {
                 let strategy = segment.strategy;
-                let cursors =
-                    || terms.cursors(segment.reader, segment.ordinal as usize, segment.maxima);
+                let cursors = || terms.cursors(segment.reader, segment.ordinal as usize);
                 if bonus.presence.is_empty() {
                     return rank_by_terms(cursors()?, segment, &hits, 0.0, top);
                 }

@@ -196,8 +196,9 @@ pub struct Searcher {
     /// One thread per core, for searching a large collection's segments
     /// side by side.
     executor: tantivy::Executor,
-    /// How high each term can score, measured as queries need it.
-    maxima: rank::Maxima,
+    /// Where each term's postings are and how it scores, found as queries
+    /// need it.
+    terms: rank::TermCache,
 }
 
 impl Searcher {
@@ -251,7 +252,7 @@ impl Searcher {
         };
         Ok(Searcher {
             executor,
-            maxima: rank::Maxima::default(),
+            terms: rank::TermCache::default(),
             everything: std::sync::OnceLock::new(),
             answers: std::sync::Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(ANSWERS_CACHED).expect("a positive capacity"),
@@ -447,7 +448,7 @@ impl Searcher {
             tables: &self.facets,
             executor: &self.executor,
             strategy,
-            maxima: &self.maxima,
+            terms: &self.terms,
         }
     }
 

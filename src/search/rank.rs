@@ -21,68 +21,116 @@
 //! plan's order, so the pruned walk and scoring every hit agree to the last
 //! bit, and ties fall to the listing order, not to rounding.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::postings::TermInfo;
 use tantivy::query::{Bm25StatisticsProvider, Bm25Weight};
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, Score, SegmentReader, TERMINATED, Term, index::SegmentId};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, Score, SegmentReader, TERMINATED, Term};
 
 use super::bits::DocBits;
 
-/// A query's ranking terms, each with its BM25 weight over the whole
-/// collection (as tantivy's term queries compute it) times its weight in
-/// the plan, and where its postings are in each segment: a term is looked
-/// up in a segment's dictionary once per search, not once per pass.
+/// What a generation's terms are known to score, kept across searches: a
+/// fresh query mostly repeats words other queries had, and looking a term
+/// up in every segment's dictionary and computing its BM25 tables was most
+/// of ranking a small collection. Nothing here changes during a
+/// generation's life.
+pub struct TermCache(Mutex<lru::LruCache<Term, Arc<KnownTerm>>>);
+
+/// Terms kept at most (a few KiB each).
+const TERMS_KEPT: usize = 16_384;
+
+impl Default for TermCache {
+    fn default() -> Self {
+        TermCache(Mutex::new(lru::LruCache::new(
+            std::num::NonZeroUsize::new(TERMS_KEPT).expect("a positive capacity"),
+        )))
+    }
+}
+
+impl TermCache {
+    fn get(&self, searcher: &tantivy::Searcher, term: &Term) -> tantivy::Result<Arc<KnownTerm>> {
+        if let Some(known) = self.lock().get(term) {
+            return Ok(known.clone());
+        }
+        let known = Arc::new(KnownTerm::look_up(searcher, term)?);
+        self.lock().put(term.clone(), known.clone());
+        Ok(known)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, lru::LruCache<Term, Arc<KnownTerm>>> {
+        // A panic while holding the lock leaves only a cache behind.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// One term of a generation: where its postings are, how it scores.
+pub struct KnownTerm {
+    /// Per segment ordinal: where its postings are, if it has any.
+    infos: Vec<Option<TermInfo>>,
+    /// BM25 over the whole collection, as tantivy's term queries compute it.
+    bm25: Bm25Weight,
+    /// The score in a measure that has the term once, by the measure's
+    /// fieldnorm id: most postings, and a lookup instead of a division.
+    once: [Score; 256],
+    /// Per segment ordinal: how near the term's best posting comes to
+    /// BM25's theoretical maximum, measured the first time it is needed.
+    reach: Vec<OnceLock<Score>>,
+}
+
+impl KnownTerm {
+    fn look_up(searcher: &tantivy::Searcher, term: &Term) -> tantivy::Result<Self> {
+        let readers = searcher.segment_readers();
+        let field = term.field();
+        let infos = readers
+            .iter()
+            .map(|reader| Ok(reader.inverted_index(field)?.get_term_info(term)?))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let documents: u64 = readers.iter().map(|r| u64::from(r.max_doc())).sum();
+        let tokens = searcher.total_num_tokens(field)?;
+        let average = tokens as Score / documents.max(1) as Score;
+        let doc_freq: u64 = infos.iter().flatten().map(|i| u64::from(i.doc_freq)).sum();
+        let bm25 = Bm25Weight::for_one_term(doc_freq, documents, average);
+        Ok(KnownTerm {
+            once: std::array::from_fn(|id| bm25.score(id as u8, 1)),
+            bm25,
+            reach: readers.iter().map(|_| OnceLock::new()).collect(),
+            infos,
+        })
+    }
+
+    /// The term's score in a measure with `fieldnorm` that has it `freq`
+    /// times, before the plan's weight.
+    #[inline]
+    fn score(&self, fieldnorm: u8, freq: u32) -> Score {
+        match freq {
+            1 => self.once[usize::from(fieldnorm)],
+            freq => self.bm25.score(fieldnorm, freq),
+        }
+    }
+}
+
+/// A query's ranking terms, each with its weight in the plan and what the
+/// generation knows of it.
 pub struct ScoredTerms {
-    terms: Vec<(Term, Bm25Weight)>,
-    /// Per segment ordinal, per term: where its postings are, if it has any.
-    infos: Vec<Vec<Option<TermInfo>>>,
+    terms: Vec<(Term, Score, Arc<KnownTerm>)>,
 }
 
 impl ScoredTerms {
-    pub fn new(searcher: &tantivy::Searcher, terms: &[(Term, f32)]) -> tantivy::Result<Self> {
-        let readers = searcher.segment_readers();
-        let infos = readers
+    pub fn new(
+        searcher: &tantivy::Searcher,
+        cache: &TermCache,
+        terms: &[(Term, f32)],
+    ) -> tantivy::Result<Self> {
+        let terms = terms
             .iter()
-            .map(|reader| {
-                terms
-                    .iter()
-                    .map(|(term, _)| {
-                        Ok(reader.inverted_index(term.field())?.get_term_info(term)?)
-                    })
-                    .collect::<tantivy::Result<Vec<_>>>()
-            })
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        let documents: u64 = readers.iter().map(|r| u64::from(r.max_doc())).sum();
-        let mut average_lengths: Vec<(Field, Score)> = Vec::new();
-        let mut scored = Vec::with_capacity(terms.len());
-        for (i, (term, weight)) in terms.iter().enumerate() {
-            let field = term.field();
-            let average = match average_lengths.iter().find(|(f, _)| *f == field) {
-                Some(&(_, average)) => average,
-                None => {
-                    let tokens = searcher.total_num_tokens(field)?;
-                    let average = tokens as Score / documents.max(1) as Score;
-                    average_lengths.push((field, average));
-                    average
-                }
-            };
-            let doc_freq: u64 = infos
-                .iter()
-                .filter_map(|segment| segment[i].as_ref())
-                .map(|info| u64::from(info.doc_freq))
-                .sum();
-            let bm25 = Bm25Weight::for_one_term(doc_freq, documents, average);
-            scored.push((term.clone(), bm25.boost_by(*weight)));
-        }
-        Ok(ScoredTerms {
-            terms: scored,
-            infos,
-        })
+            .map(|(term, weight)| Ok((term.clone(), *weight, cache.get(searcher, term)?)))
+            .collect::<tantivy::Result<_>>()?;
+        Ok(ScoredTerms { terms })
     }
 
     /// Where each of `terms` is among the ranking terms (terms that are not
@@ -90,7 +138,7 @@ impl ScoredTerms {
     pub fn positions(&self, terms: &[Term]) -> Vec<usize> {
         let mut positions: Vec<usize> = terms
             .iter()
-            .filter_map(|term| self.terms.iter().position(|(t, _)| t == term))
+            .filter_map(|term| self.terms.iter().position(|(t, _, _)| t == term))
             .collect();
         positions.sort_unstable();
         positions.dedup();
@@ -98,16 +146,10 @@ impl ScoredTerms {
     }
 
     /// Cursors over the postings of the terms `reader` has, in plan order.
-    pub fn cursors(
-        &self,
-        reader: &SegmentReader,
-        ordinal: usize,
-        maxima: &Maxima,
-    ) -> tantivy::Result<Cursors> {
+    pub fn cursors(&self, reader: &SegmentReader, ordinal: usize) -> tantivy::Result<Cursors<'_>> {
         let mut cursors = Vec::with_capacity(self.terms.len());
-        let infos = self.infos.get(ordinal).map_or(&[][..], Vec::as_slice);
-        for (position, ((term, weight), info)) in self.terms.iter().zip(infos).enumerate() {
-            let Some(info) = info else {
+        for (position, (term, weight, known)) in self.terms.iter().enumerate() {
+            let Some(Some(info)) = known.infos.get(ordinal) else {
                 continue;
             };
             let field = term.field();
@@ -116,8 +158,9 @@ impl ScoredTerms {
                 .read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
             let fieldnorms = reader.get_fieldnorms_reader(field)?;
             let reach = if postings.doc_freq() <= MEASURED_UP_TO {
-                maxima.reach(reader.segment_id(), term, || {
-                    best_score(postings.clone(), &fieldnorms, weight) / weight.max_score()
+                *known.reach[ordinal].get_or_init(|| {
+                    let best = best_score(postings.clone(), &fieldnorms, known);
+                    (best / known.bm25.max_score()).min(1.0)
                 })
             } else {
                 1.0
@@ -126,9 +169,9 @@ impl ScoredTerms {
                 postings,
                 at: 0,
                 fieldnorms,
-                max: weight.max_score() * reach * (1.0 + MAX_MARGIN),
-                once: std::array::from_fn(|id| weight.score(id as u8, 1)),
-                weight: weight.clone(),
+                known,
+                weight: *weight,
+                max: weight * known.bm25.max_score() * reach * (1.0 + MAX_MARGIN),
                 position,
             });
         }
@@ -145,75 +188,42 @@ const MEASURED_UP_TO: u32 = 1 << 16;
 /// order its score is summed in.
 const MAX_MARGIN: Score = 1e-4;
 
-/// The best score among `postings`.
+/// The best score among `postings`, before the plan's weight. BM25's
+/// theoretical maximum (a term frequency without limit in the shortest
+/// measure) is twice what measures of a sentence or two ever score, and
+/// MaxScore prunes by maxima: the closer they are, the fewer terms are
+/// essential.
 fn best_score(
     mut postings: BlockSegmentPostings,
     fieldnorms: &FieldNormReader,
-    weight: &Bm25Weight,
+    known: &KnownTerm,
 ) -> Score {
     let mut best: Score = 0.0;
     while !postings.docs().is_empty() {
         for (&doc, &freq) in postings.docs().iter().zip(postings.freqs()) {
-            best = best.max(weight.score(fieldnorms.fieldnorm_id(doc), freq));
+            best = best.max(known.score(fieldnorms.fieldnorm_id(doc), freq));
         }
         postings.advance();
     }
     best
 }
 
-/// How near each term's best posting in a segment comes to BM25's
-/// theoretical maximum (a term frequency without limit in the shortest
-/// measure), which is twice what measures of a sentence or two ever
-/// score. MaxScore prunes by these maxima, so the closer they are, the
-/// fewer terms are essential. A term's postings are read once for it, the
-/// first time a query ranks by it, and the share is kept for the
-/// generation's life: its postings never change.
-#[derive(Default)]
-pub struct Maxima(Mutex<HashMap<(SegmentId, Term), Score>>);
-
-/// Shares kept at most; past it, the cache starts over.
-const MAXIMA_KEPT: usize = 1 << 20;
-
-impl Maxima {
-    fn reach(&self, segment: SegmentId, term: &Term, measure: impl FnOnce() -> Score) -> Score {
-        let key = (segment, term.clone());
-        if let Some(&reach) = self.lock().get(&key) {
-            return reach;
-        }
-        let reach = measure().min(1.0);
-        let mut known = self.lock();
-        if known.len() >= MAXIMA_KEPT {
-            known.clear();
-        }
-        known.insert(key, reach);
-        reach
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(SegmentId, Term), Score>> {
-        // A panic while holding the lock leaves only a cache behind.
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
 /// One term's postings, read forward, with its scoring.
-struct Cursor {
+struct Cursor<'a> {
     postings: BlockSegmentPostings,
     /// The current posting's place in the decoded block.
     at: usize,
     fieldnorms: FieldNormReader,
-    weight: Bm25Weight,
-    /// The term's score in a measure that has it once, by the measure's
-    /// fieldnorm id: most postings, and a lookup instead of a division.
-    once: [Score; 256],
+    known: &'a KnownTerm,
+    /// The term's weight in the plan.
+    weight: Score,
     /// The most the term can add to a score.
     max: Score,
     /// The term's place among the ranking terms.
     position: usize,
 }
 
-impl Cursor {
+impl Cursor<'_> {
     #[inline]
     fn doc(&self) -> DocId {
         self.postings
@@ -255,15 +265,12 @@ impl Cursor {
     #[inline]
     fn score(&self) -> Score {
         let fieldnorm = self.fieldnorms.fieldnorm_id(self.doc());
-        match self.postings.freqs()[self.at] {
-            1 => self.once[usize::from(fieldnorm)],
-            freq => self.weight.score(fieldnorm, freq),
-        }
+        self.weight * self.known.score(fieldnorm, self.postings.freqs()[self.at])
     }
 }
 
 /// The cursors of one segment's terms, in plan order.
-pub struct Cursors(Vec<Cursor>);
+pub struct Cursors<'a>(Vec<Cursor<'a>>);
 
 /// The score of `doc`, to which every cursor has been moved (or past):
 /// the sum of its terms' scores in plan order.
@@ -275,7 +282,7 @@ fn score_at(cursors: &[Cursor], doc: DocId) -> Score {
         .sum()
 }
 
-impl Cursors {
+impl Cursors<'_> {
     /// The most a measure of the segment can score that lacks at least
     /// one unit, where `lacking[u]` are the positions of the terms a
     /// measure without unit `u` cannot have: every term's maximum but
