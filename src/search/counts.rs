@@ -96,16 +96,61 @@ impl FacetCounts {
 }
 
 /// Value positions with a non-zero count, most frequent first, ties by
-/// position (values are sorted, so by value).
+/// position (values are sorted, so by value). A search of a million
+/// measures lists thousands of towns, most with small counts: they are
+/// placed by a counting sort, linear in the values and the largest count,
+/// which was a million instructions a search as a comparison sort.
 fn listing_order(counts: &[u64]) -> Vec<(u32, u64)> {
-    let mut counted: Vec<(u32, u64)> = counts
+    let listed = counts.iter().filter(|&&n| n > 0).count();
+    let most = counts.iter().copied().max().unwrap_or(0);
+    if most <= (listed as u64).max(COUNTING_SORT_MIN) * 4 {
+        by_counting(counts, listed, most as usize)
+    } else {
+        by_comparing(counts)
+    }
+}
+
+/// Below this many values a count up to four times as large is still
+/// sorted by counting.
+const COUNTING_SORT_MIN: u64 = 256;
+
+/// [`listing_order`] by a counting sort: how many values have each count,
+/// then each value put straight into its place, in position order so that
+/// ties stay by position.
+fn by_counting(counts: &[u64], listed: usize, most: usize) -> Vec<(u32, u64)> {
+    // Slot `most - n` holds the values counted `n` times: the most first.
+    let mut next = vec![0usize; most + 1];
+    for &n in counts.iter().filter(|&&n| n > 0) {
+        next[most - n as usize] += 1;
+    }
+    let mut start = 0;
+    for slot in &mut next {
+        let values = *slot;
+        *slot = start;
+        start += values;
+    }
+    let mut listing = vec![(0, 0); listed];
+    for (position, &n) in counts.iter().enumerate().filter(|&(_, &n)| n > 0) {
+        let slot = &mut next[most - n as usize];
+        listing[*slot] = (position as u32, n);
+        *slot += 1;
+    }
+    listing
+}
+
+/// [`listing_order`] by comparing, for counts too large to count: each
+/// value one integer, its count's complement above its position.
+fn by_comparing(counts: &[u64]) -> Vec<(u32, u64)> {
+    let mut keys: Vec<u128> = counts
         .iter()
         .enumerate()
         .filter(|&(_, &n)| n > 0)
-        .map(|(position, &n)| (position as u32, n))
+        .map(|(position, &n)| (u128::from(!n) << 32) | position as u128)
         .collect();
-    counted.sort_unstable_by_key(|&(position, n)| (std::cmp::Reverse(n), position));
-    counted
+    keys.sort_unstable();
+    keys.into_iter()
+        .map(|key| (key as u32, !((key >> 32) as u64)))
+        .collect()
 }
 
 impl PartialEq for FacetCounts {
@@ -204,6 +249,32 @@ mod tests {
         let tied = FacetCounts::new(names(), &[vec![3, 3, 3], vec![], vec![], vec![]]);
         let order: Vec<&str> = tied.of(Facet::Town).map(|c| c.value).collect();
         assert_eq!(order, ["Bílina", "Kadaň", "Most"]);
+    }
+
+    #[test]
+    fn counting_and_comparing_list_in_the_same_order() {
+        let mut seed: u64 = 7;
+        let mut next = |bound: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % bound
+        };
+        for (values, largest) in [(1, 3), (40, 5), (6_000, 200), (300, 100_000)] {
+            let counts: Vec<u64> = (0..values)
+                .map(|_| if next(4) == 0 { 0 } else { next(largest) })
+                .collect();
+            let listed = counts.iter().filter(|&&n| n > 0).count();
+            let most = counts.iter().copied().max().unwrap() as usize;
+            let compared = by_comparing(&counts);
+            assert_eq!(by_counting(&counts, listed, most), compared);
+            assert_eq!(listing_order(&counts), compared);
+            assert!(
+                compared
+                    .windows(2)
+                    .all(|w| w[0].1 > w[1].1 || (w[0].1 == w[1].1 && w[0].0 < w[1].0))
+            );
+        }
     }
 
     #[test]

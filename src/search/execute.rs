@@ -216,6 +216,13 @@ impl Segment<'_> {
             }
             matched = meeting;
         }
+        if filters.iter().all(Option::is_none) {
+            // Every facet counts the matches, which are the hits.
+            for (f, counts) in counts.iter_mut().enumerate() {
+                self.table.count_facet(f, &matched, counts);
+            }
+            return matched;
+        }
         let passing_all_but = |skipped: Option<usize>| {
             let mut set = matched.clone();
             for (f, bits) in filters.iter().enumerate() {
