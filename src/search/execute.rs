@@ -14,8 +14,9 @@
 //!
 //! Counting is exhaustive, so totals and facet counts are exact; ranking
 //! is exact too, since the walk only skips measures that provably cannot
-//! enter the best `keep`. The segments of a large collection are searched side by
-//! side on the executor's threads, and their counts and best hits merged.
+//! enter the best `keep`. The segments of a large collection are searched
+//! side by side on the executor's threads, and their counts and best hits
+//! merged.
 
 use tantivy::schema::Field;
 use tantivy::{DocAddress, DocId, Executor, Score, SegmentReader, Term};
