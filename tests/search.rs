@@ -245,6 +245,42 @@ fn a_repeated_request_is_answered_from_the_cache_with_the_same_result() {
     assert!(s.cached(&other).is_none(), "another page is another answer");
 }
 
+/// A page's measures are read side by side when several are not cached,
+/// and taken from the cache of shown measures when they are: either way
+/// each hit shows its own measure, highlighted for this query.
+#[test]
+fn hits_read_side_by_side_show_the_same_as_hits_from_the_cache() {
+    let (s, _dir) = common::bundled_searcher();
+    let request = |q: &str, offset| SearchRequest {
+        q: q.into(),
+        limit: 20,
+        offset,
+        ..SearchRequest::default()
+    };
+    // Read: nothing has been shown yet.
+    let read = s.search_uncached(&request("sociální bydlení", 0)).unwrap();
+    assert!(read.hits.len() >= 10, "{} hits", read.hits.len());
+    // Another query that shows the same measures, now from the cache.
+    s.search_uncached(&request("bydlení", 0)).unwrap();
+    let cached = s.search_uncached(&request("sociální bydlení", 0)).unwrap();
+    let shown = |r: &opatreni::search::SearchResponse| -> Vec<(String, String, String)> {
+        r.hits
+            .iter()
+            .map(|h| (h.id.clone(), h.text.clone(), h.highlight.clone()))
+            .collect()
+    };
+    assert_eq!(shown(&read), shown(&cached));
+    for hit in &read.hits {
+        assert_eq!(s.measure(&hit.id).unwrap().text, hit.text, "{}", hit.id);
+        assert!(
+            hit.highlight.contains("<mark>"),
+            "{}: {}",
+            hit.id,
+            hit.highlight
+        );
+    }
+}
+
 /// A larger collection made from the bundled one: each measure several
 /// times, its text joined with another's, so that scores differ.
 fn larger_searcher(copies: usize) -> (Searcher, tempfile::TempDir) {

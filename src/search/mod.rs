@@ -50,6 +50,9 @@ pub const DEFAULT_SUGGESTIONS: usize = 8;
 /// How many recent answers a searcher keeps.
 const ANSWERS_CACHED: usize = 1024;
 
+/// From this many hits to read on one page, they are read side by side.
+const READ_SIDE_BY_SIDE_FROM: usize = 4;
+
 /// How many measures shown in hits are kept read and analysed.
 const SHOWN_CACHED: usize = 4096;
 
@@ -389,9 +392,10 @@ impl Searcher {
                 },
             )?
         };
+        let page = &collected.top[request.offset.min(collected.top.len())..];
+        let shown = self.shown_page(&searcher, page.iter().map(|r| r.address).collect())?;
         let mut hits = Vec::new();
-        for ranked in collected.top.iter().skip(request.offset) {
-            let shown = self.shown(&searcher, ranked.address)?;
+        for (ranked, shown) in page.iter().zip(shown) {
             let measure = &shown.measure;
             hits.push(Hit {
                 highlight: highlight::highlight(&measure.text, &shown.words, &plan.forms),
@@ -551,15 +555,54 @@ impl Searcher {
 
     /// A hit's measure and its text's words, from the cache of measures
     /// shown recently or read and analysed now.
-    fn shown(
+    /// The measures at `addresses`, read and analysed for showing. Those
+    /// not shown recently are read side by side on the executor's threads
+    /// when there are a few: each is a block of the store to decompress
+    /// and a text to analyse, which one after another were a good part of
+    /// a search.
+    fn shown_page(
+        &self,
+        searcher: &tantivy::Searcher,
+        addresses: Vec<tantivy::DocAddress>,
+    ) -> Result<Vec<Arc<Shown>>, SearchError> {
+        let cached: Vec<Option<Arc<Shown>>> = {
+            let mut shown = self.lock_shown();
+            addresses.iter().map(|a| shown.get(a).cloned()).collect()
+        };
+        let missing: Vec<tantivy::DocAddress> = addresses
+            .iter()
+            .zip(&cached)
+            .filter(|(_, cached)| cached.is_none())
+            .map(|(&address, _)| address)
+            .collect();
+        let read: Vec<Arc<Shown>> = if missing.len() >= READ_SIDE_BY_SIDE_FROM {
+            self.executor
+                .map(|a| Ok(self.read_shown(searcher, a)), missing.into_iter())?
+                .into_iter()
+                .collect::<Result<_, _>>()?
+        } else {
+            missing
+                .into_iter()
+                .map(|a| self.read_shown(searcher, a))
+                .collect::<Result<_, _>>()?
+        };
+        let mut read = read.into_iter();
+        cached
+            .into_iter()
+            .map(|cached| {
+                cached
+                    .or_else(|| read.next())
+                    .ok_or_else(|| SearchError::Internal("a hit neither cached nor read".into()))
+            })
+            .collect()
+    }
+
+    /// Reads and analyses the measure at `address`, and keeps it.
+    fn read_shown(
         &self,
         searcher: &tantivy::Searcher,
         address: tantivy::DocAddress,
     ) -> Result<Arc<Shown>, SearchError> {
-        let cached = self.lock_shown().get(&address).cloned();
-        if let Some(shown) = cached {
-            return Ok(shown);
-        }
         let measure = self.stored_measure(searcher, address)?;
         let shown = Arc::new(Shown {
             words: self.analyzers.words(&measure.text),
