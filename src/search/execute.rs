@@ -147,8 +147,7 @@ impl SegmentSearch<'_> {
             .map(|f| f.as_ref().map(|m| m.eval(searcher, reader)).transpose())
             .collect::<tantivy::Result<Vec<Option<DocBits>>>>()?;
         let mut counts = self.target.tables.zero_counts();
-        let hits = segment.count(matched, &filters, &self.conditions, &mut counts);
-        let total = hits.count();
+        let (hits, total) = segment.count(matched, &filters, &self.conditions, &mut counts);
         let mut top = TopHits::new(self.keep);
         if self.keep > 0 && total > 0 {
             self.ranker.rank(&segment, hits, &mut top)?;
@@ -197,7 +196,8 @@ struct Segment<'a> {
 }
 
 impl Segment<'_> {
-    /// Counts the matched measures in the facets and returns the hits.
+    /// Counts the matched measures in the facets and returns the hits and
+    /// how many they are.
     ///
     /// Facet `g` counts the matched measures that pass every filter but
     /// its own (and every condition); the hits pass them all.
@@ -207,7 +207,7 @@ impl Segment<'_> {
         filters: &[Option<DocBits>],
         conditions: &Conditions,
         counts: &mut [Vec<u64>; 4],
-    ) -> DocBits {
+    ) -> (DocBits, u64) {
         if !conditions.is_empty() {
             let mut meeting = DocBits::empty(matched.capacity());
             for doc in matched.iter() {
@@ -219,10 +219,11 @@ impl Segment<'_> {
         }
         if filters.iter().all(Option::is_none) {
             // Every facet counts the matches, which are the hits.
+            let held = matched.count();
             for (f, counts) in counts.iter_mut().enumerate() {
-                self.table.count_facet(f, &matched, counts);
+                self.table.count_facet(f, &matched, held, counts);
             }
-            return matched;
+            return (matched, held);
         }
         let passing_all_but = |skipped: Option<usize>| {
             let mut set = matched.clone();
@@ -236,14 +237,16 @@ impl Segment<'_> {
             set
         };
         let hits = passing_all_but(None);
+        let held = hits.count();
         for (f, counts) in counts.iter_mut().enumerate() {
             if filters[f].is_some() {
-                self.table.count_facet(f, &passing_all_but(Some(f)), counts);
+                let passing = passing_all_but(Some(f));
+                self.table.count_facet(f, &passing, passing.count(), counts);
             } else {
-                self.table.count_facet(f, &hits, counts);
+                self.table.count_facet(f, &hits, held, counts);
             }
         }
-        hits
+        (hits, held)
     }
 
     fn ranked(&self, doc: DocId, score: Score) -> Ranked {

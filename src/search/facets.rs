@@ -182,13 +182,10 @@ impl Csr {
         Some(self.runs.len() as u64 + docs.word_count() as u64 * 3 / 8)
     }
 
-    /// Adds the values of the measures `docs` to `counts`, run by run when
-    /// there are runs and fewer of them than measures to visit.
-    fn count(&self, docs: &DocBits, counts: &mut [u64]) {
-        if self
-            .cost_by_runs(docs)
-            .is_some_and(|cost| cost < docs.count())
-        {
+    /// Adds the values of the `held` measures `docs` to `counts`, run by
+    /// run when there are runs and fewer of them than measures to visit.
+    fn count(&self, docs: &DocBits, held: u64, counts: &mut [u64]) {
+        if self.cost_by_runs(docs).is_some_and(|cost| cost < held) {
             self.count_by_runs(docs, counts);
             return;
         }
@@ -510,24 +507,26 @@ impl FacetTables {
 }
 
 impl SegmentTable {
-    /// Adds the facet's values of the measures `docs` to `counts`, the
-    /// cheapest of three ways: intersecting each value's set with `docs`
-    /// (facets with few values), adding up runs of one value (towns and
-    /// regions, laid out in runs), or visiting the measures. About 16 set
-    /// words cost what one measure or one run does.
-    pub fn count_facet(&self, facet: usize, docs: &DocBits, counts: &mut [u64]) {
+    /// Adds the facet's values of the measures `docs`, of which there are
+    /// `held` (counted once by the caller, who often counts several facets
+    /// over one set), to `counts`, the cheapest of three ways:
+    /// intersecting each value's set with `docs` (facets with few values),
+    /// adding up runs of one value (towns and regions, laid out in runs),
+    /// or visiting the measures. About 16 set words cost what one measure
+    /// or one run does.
+    pub fn count_facet(&self, facet: usize, docs: &DocBits, held: u64, counts: &mut [u64]) {
         if let Some(sets) = &self.value_sets[facet] {
             let by_sets = sets.len() as u64 * docs.word_count() as u64;
             let column = &self.facets[facet];
             let by_runs = column.cost_by_runs(docs).map_or(u64::MAX, |cost| cost * 16);
-            if by_sets < docs.count() * 16 && by_sets < by_runs {
+            if by_sets < held * 16 && by_sets < by_runs {
                 for (count, set) in counts.iter_mut().zip(sets) {
                     *count += set.count_common(docs);
                 }
                 return;
             }
         }
-        self.facets[facet].count(docs, counts);
+        self.facets[facet].count(docs, held, counts);
     }
 
     /// The measure's place in the listing order.
