@@ -47,13 +47,14 @@ impl Counted<'_> {
 /// Every facet's values and labels, by value position.
 #[derive(Debug, Default)]
 pub struct FacetNames {
-    values: [Vec<String>; 4],
+    /// The facet tables' own lists of values, shared.
+    values: [Arc<[String]>; 4],
     labels: [Vec<Option<String>>; 4],
 }
 
 impl FacetNames {
     /// `labels[f][i]` is the label of `values[f][i]`, if it has one.
-    pub fn new(values: [Vec<String>; 4], labels: [Vec<Option<String>>; 4]) -> Self {
+    pub fn new(values: [Arc<[String]>; 4], labels: [Vec<Option<String>>; 4]) -> Self {
         FacetNames { values, labels }
     }
 }
@@ -223,7 +224,7 @@ mod tests {
     use super::*;
 
     fn names() -> Arc<FacetNames> {
-        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Arc<[String]>>();
         Arc::new(FacetNames::new(
             [
                 strings(&["Bílina", "Kadaň", "Most"]),

@@ -16,6 +16,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 use tantivy::columnar::Column;
 use tantivy::{DocAddress, DocId, Score, SegmentReader};
@@ -58,7 +59,8 @@ impl Facet {
 /// map from the segment's own term ordinals to positions in `values`.
 #[derive(Debug, Clone, Default)]
 pub struct FacetValues {
-    pub values: Vec<String>,
+    /// Shared with the answers that name their counts by position.
+    pub values: Arc<[String]>,
     segment_maps: Vec<Vec<u32>>,
 }
 
@@ -91,7 +93,7 @@ impl FacetValues {
             })
             .collect();
         Ok(FacetValues {
-            values,
+            values: values.into(),
             segment_maps,
         })
     }
