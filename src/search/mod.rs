@@ -553,8 +553,6 @@ impl Searcher {
         Ok(prints)
     }
 
-    /// A hit's measure and its text's words, from the cache of measures
-    /// shown recently or read and analysed now.
     /// The measures at `addresses`, read and analysed for showing. Those
     /// not shown recently are read side by side on the executor's threads
     /// when there are a few: each is a block of the store to decompress
@@ -717,9 +715,8 @@ impl Searcher {
         ))
     }
 
-    /// Every value with a count, most frequent first, ties by value. The
-    /// positions are sorted, not the values: positions are in value order,
-    /// so a stable sort by count alone keeps ties by value.
+    /// Every value with a count, most frequent first, ties by value
+    /// ([`FacetCounts::new`]).
     fn facet_counts(&self, counts: &[Vec<u64>; 4]) -> FacetCounts {
         FacetCounts::new(self.names.clone(), counts)
     }
