@@ -112,14 +112,29 @@ struct Csr {
     /// random, and at half the size a segment's column stays in the
     /// core's cache. Empty for a facet with more values than fit.
     single: Vec<u16>,
-    /// The measures with one value as runs of the same value, when such
-    /// measures are neighbours (the index lays towns and regions out so):
-    /// each run's first measure, the one after its last, and its value.
-    /// Empty where runs would not be much fewer than measures.
+    /// The column as runs, when measures of one value are neighbours (the
+    /// index lays towns and regions out so); `None` where runs would not
+    /// be much fewer than measures.
+    runs: Option<Runs>,
+}
+
+/// A facet column as runs of one value and the measures outside them.
+#[derive(Debug, Clone)]
+struct Runs {
+    /// Each run's first measure, the one after its last, and its value.
     runs: Vec<(DocId, DocId, u32)>,
-    /// Beside runs: the measures with no value or several, as a set, so
-    /// that a search finds those it holds a word of bits at a time.
-    not_single: Option<DocBits>,
+    /// The measures with no value or several, as a set, so that a search
+    /// finds those it holds a word of bits at a time.
+    others: DocBits,
+}
+
+impl Runs {
+    /// What counting `docs` by runs costs, in about what visiting one
+    /// measure costs: two prefix counts per run, and a pass over the words
+    /// of `docs` for its prefix counts and for the measures outside runs.
+    fn cost(&self, docs: &DocBits) -> u64 {
+        self.runs.len() as u64 + docs.word_count() as u64 * 3 / 8
+    }
 }
 
 /// In [`Csr::single`]: the measure has no value or several.
@@ -153,13 +168,13 @@ impl Csr {
 
     fn fill_runs(&mut self) {
         let mut runs: Vec<(DocId, DocId, u32)> = Vec::new();
-        let mut not_single = DocBits::empty(self.docs());
-        let mut not_single_count = 0;
+        let mut others = DocBits::empty(self.docs());
+        let mut others_count = 0;
         for (doc, &value) in self.single.iter().enumerate() {
             let doc = doc as DocId;
             if value == NOT_SINGLE {
-                not_single.insert(doc);
-                not_single_count += 1;
+                others.insert(doc);
+                others_count += 1;
                 continue;
             }
             let value = u32::from(value);
@@ -167,28 +182,22 @@ impl Csr {
                 Some((_, end, last)) if *last == value && *end == doc => *end = doc + 1,
                 _ => runs.push((doc, doc + 1, value)),
             }
-            if runs.len() + not_single_count > self.single.len() / RUN_MIN_LEN {
+            if runs.len() + others_count > self.single.len() / RUN_MIN_LEN {
                 return;
             }
         }
-        self.runs = runs;
-        self.not_single = Some(not_single);
-    }
-
-    /// What counting `docs` by runs costs, in about what visiting one
-    /// measure costs: two prefix counts per run, and a pass over the words
-    /// of `docs` for its prefix counts and for the measures outside runs.
-    /// `None` without runs.
-    fn cost_by_runs(&self, docs: &DocBits) -> Option<u64> {
-        self.not_single.as_ref().filter(|_| !self.runs.is_empty())?;
-        Some(self.runs.len() as u64 + docs.word_count() as u64 * 3 / 8)
+        if !runs.is_empty() {
+            self.runs = Some(Runs { runs, others });
+        }
     }
 
     /// Adds the values of the `held` measures `docs` to `counts`, run by
     /// run when there are runs and fewer of them than measures to visit.
     fn count(&self, docs: &DocBits, held: u64, counts: &mut [u64]) {
-        if self.cost_by_runs(docs).is_some_and(|cost| cost < held) {
-            self.count_by_runs(docs, counts);
+        if let Some(runs) = &self.runs
+            && runs.cost(docs) < held
+        {
+            self.count_by_runs(runs, docs, counts);
             return;
         }
         for doc in docs.iter() {
@@ -213,15 +222,13 @@ impl Csr {
 
     /// Each run adds the documents of `docs` it holds, the difference of
     /// two prefix counts; the measures outside runs are visited.
-    fn count_by_runs(&self, docs: &DocBits, counts: &mut [u64]) {
+    fn count_by_runs(&self, runs: &Runs, docs: &DocBits, counts: &mut [u64]) {
         let ranks = docs.word_ranks();
-        for &(start, end, value) in &self.runs {
+        for &(start, end, value) in &runs.runs {
             let held = docs.count_before(&ranks, end) - docs.count_before(&ranks, start);
             counts[value as usize] += u64::from(held);
         }
-        if let Some(not_single) = &self.not_single {
-            docs.for_each_common(not_single, |doc| self.count_values(doc, counts));
-        }
+        docs.for_each_common(&runs.others, |doc| self.count_values(doc, counts));
     }
 }
 
@@ -520,7 +527,7 @@ impl SegmentTable {
         if let Some(sets) = &self.value_sets[facet] {
             let by_sets = sets.len() as u64 * docs.word_count() as u64;
             let column = &self.facets[facet];
-            let by_runs = column.cost_by_runs(docs).map_or(u64::MAX, |cost| cost * 16);
+            let by_runs = column.runs.as_ref().map_or(u64::MAX, |r| r.cost(docs) * 16);
             if by_sets < held * 16 && by_sets < by_runs {
                 for (count, set) in counts.iter_mut().zip(sets) {
                     *count += set.count_common(docs);
@@ -688,7 +695,8 @@ mod tests {
     fn counted(csr: &Csr, docs: &DocBits, by_runs: bool) -> Vec<u64> {
         let mut counts = vec![0; 50];
         if by_runs {
-            csr.count_by_runs(docs, &mut counts);
+            let runs = csr.runs.as_ref().expect("a column in runs");
+            csr.count_by_runs(runs, docs, &mut counts);
         } else {
             for doc in docs.iter() {
                 csr.count_measure(doc, &mut counts);
@@ -707,7 +715,7 @@ mod tests {
             1 => vec![],
             _ => vec![value(d)],
         });
-        assert!(!column.runs.is_empty(), "the column is laid out in runs");
+        assert!(column.runs.is_some(), "the column is laid out in runs");
         for step in [1, 2, 3, 17, 64, 1_000] {
             let mut docs = DocBits::empty(5_000);
             for doc in (0..5_000).step_by(step) {
@@ -723,6 +731,6 @@ mod tests {
     #[test]
     fn a_column_without_runs_keeps_none() {
         let column = csr(1_000, |d| vec![d % 40]);
-        assert!(column.runs.is_empty());
+        assert!(column.runs.is_none());
     }
 }
