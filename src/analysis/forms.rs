@@ -81,6 +81,12 @@ impl Forms {
         &self.words[f][start..self.ends[f][i]]
     }
 
+    /// Where the `i`th token of `form` stands in the text, in bytes.
+    pub fn range(&self, form: Form, i: usize) -> std::ops::Range<usize> {
+        let (_, from, to) = self.places_of(form)[i];
+        from..to
+    }
+
     /// The `i`th token in `form`, written into `token`.
     pub fn write_token(&self, form: Form, i: usize, token: &mut Token) {
         let (position, from, to) = self.places_of(form)[i];
@@ -110,8 +116,17 @@ impl Forms {
     }
 }
 
-/// The tokens of `text` in all four forms.
+/// The tokens of `text` in all six forms.
 pub fn forms(text: &str) -> Forms {
+    let mut forms = word_forms(text);
+    forms.add_pairs();
+    forms.add_stem_pairs();
+    forms
+}
+
+/// The words of `text` in their four forms (exact, folded, stem, root),
+/// without the pairs: what a query's words or a hit's highlighting need.
+pub fn word_forms(text: &str) -> Forms {
     let mut tokenizer = CzechTokenizer::default();
     let mut stream = tokenizer.token_stream(text);
     let mut forms = Forms::default();
@@ -136,8 +151,6 @@ pub fn forms(text: &str) -> Forms {
         forms.push(Form::Root, &DerivedRoot.root_of_stem(&stem));
         forms.push(Form::Stem, &stem);
     }
-    forms.add_pairs();
-    forms.add_stem_pairs();
     forms
 }
 

@@ -100,6 +100,8 @@ pub struct Generation {
     pub index: Index,
     pub fields: Fields,
     pub meta: Meta,
+    /// The analysis chains `meta.analysis` names, registered on `index`.
+    pub chains: Chains,
     pub synonyms: Synonyms,
     pub path: PathBuf,
 }
@@ -209,6 +211,7 @@ pub fn build(source: &Source, chains: Chains, root: &Path) -> Result<Generation,
         index,
         fields,
         meta,
+        chains,
         synonyms: synonyms.clone(),
         path,
     })
@@ -358,6 +361,7 @@ fn open_generation(path: &Path) -> Result<Generation, IndexError> {
         index,
         fields,
         meta,
+        chains,
         synonyms,
         path: path.to_path_buf(),
     })

@@ -264,7 +264,7 @@ impl Searcher {
                 std::num::NonZeroUsize::new(SHOWN_CACHED).expect("a positive capacity"),
             )),
             vocabularies,
-            analyzers: plan::Analyzers::of(&generation.index),
+            analyzers: plan::Analyzers::of(&generation.index, generation.chains),
             reader,
             synonyms: generation.synonyms.clone(),
             generation,
@@ -394,11 +394,12 @@ impl Searcher {
         };
         let page = &collected.top[request.offset.min(collected.top.len())..];
         let shown = self.shown_page(&searcher, page.iter().map(|r| r.address).collect())?;
+        let marker = highlight::Marker::new(&plan.forms);
         let mut hits = Vec::new();
         for (ranked, shown) in page.iter().zip(shown) {
             let measure = &shown.measure;
             hits.push(Hit {
-                highlight: highlight::highlight(&measure.text, &shown.words, &plan.forms),
+                highlight: highlight::highlight(&measure.text, &shown.words, &marker),
                 id: measure.id.clone(),
                 towns: measure.towns.clone(),
                 region: measure.region.clone(),

@@ -91,6 +91,11 @@ pub struct Analyzers {
     folded: TextAnalyzer,
     stem: TextAnalyzer,
     root: TextAnalyzer,
+    /// The index has the shipped chains, whose four forms of a word come
+    /// from one pass over the text ([`forms::word_forms`]): running the
+    /// four tantivy chains instead cloned and ran each, a seventh of a
+    /// fresh search of the bundled collection, for the same words.
+    one_pass: bool,
 }
 
 /// A word of a text in its four forms, and where it stands in the text.
@@ -100,7 +105,8 @@ pub struct Word {
 }
 
 impl Analyzers {
-    pub fn of(index: &tantivy::Index) -> Self {
+    /// The chains registered on `index`, which was built with `chains`.
+    pub fn of(index: &tantivy::Index, chains: analysis::Chains) -> Self {
         let get = |name: &str| {
             index
                 .tokenizers()
@@ -112,11 +118,20 @@ impl Analyzers {
             folded: get(analysis::CS_FOLDED),
             stem: get(analysis::CS_STEM),
             root: get(analysis::CS_ROOT),
+            one_pass: chains == analysis::Chains::SHIPPED,
         }
     }
 
     /// The words of `text` in their four forms, in order.
     pub fn words(&self, text: &str) -> Vec<Word> {
+        if self.one_pass {
+            return one_pass_words(text);
+        }
+        self.chain_words(text)
+    }
+
+    /// [`Analyzers::words`] from the four chains, each run on its own.
+    fn chain_words(&self, text: &str) -> Vec<Word> {
         let exact = run(&self.exact, text);
         let folded = run(&self.folded, text);
         let stem = run(&self.stem, text);
@@ -144,6 +159,22 @@ impl Analyzers {
     pub fn slots(&self, text: &str) -> Vec<Slot> {
         self.words(text).into_iter().map(|w| w.slot).collect()
     }
+}
+
+fn one_pass_words(text: &str) -> Vec<Word> {
+    use forms::Form;
+    let forms = forms::word_forms(text);
+    (0..forms.len(Form::Exact))
+        .map(|i| Word {
+            slot: Slot {
+                exact: forms.word(Form::Exact, i).to_owned(),
+                folded: forms.word(Form::Folded, i).to_owned(),
+                stem: forms.word(Form::Stem, i).to_owned(),
+                root: forms.word(Form::Root, i).to_owned(),
+            },
+            range: forms.range(Form::Exact, i),
+        })
+        .collect()
 }
 
 fn run(analyzer: &TextAnalyzer, text: &str) -> Vec<(String, Range<usize>)> {
@@ -674,5 +705,60 @@ fn phrase_query(fields: &Fields, slots: &[Slot], slop: u32) -> Option<Box<dyn Qu
                 .collect();
             Some(Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop)))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyzers(chains: analysis::Chains) -> Analyzers {
+        let (schema, _) = crate::index::schema::build();
+        let index = tantivy::Index::create_in_ram(schema);
+        analysis::register_with(index.tokenizers(), chains);
+        Analyzers::of(&index, chains)
+    }
+
+    fn spelled(words: Vec<Word>) -> Vec<(Slot, Range<usize>)> {
+        words.into_iter().map(|w| (w.slot, w.range)).collect()
+    }
+
+    /// The shipped chains' words from one pass are the words the four
+    /// registered chains give, for every bundled measure and the
+    /// tokenizer's hard cases.
+    #[test]
+    fn one_pass_words_equal_the_chains_words() {
+        let shipped = analyzers(analysis::Chains::SHIPPED);
+        assert!(shipped.one_pass);
+        let corpus =
+            crate::ingest::import(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
+                .unwrap();
+        let hard = [
+            "Srdce a čin, o.p.s. a s. r. o.",
+            "sociálně-právní ochrana, ZŠ/MŠ, EKO-ANO",
+            "Kadan\u{30C} posky\u{AD}továny",
+            "slovo-ktere-je-opravdu-hodne-hodne-hodne-dlouhe-a-nema-konec nic",
+            "",
+        ];
+        let texts = corpus.measures.iter().map(|m| m.text.as_str()).chain(hard);
+        let mut compared = 0;
+        for text in texts {
+            let one_pass = spelled(shipped.words(text));
+            assert_eq!(one_pass, spelled(shipped.chain_words(text)), "{text}");
+            compared += one_pass.len();
+        }
+        assert!(compared > 1000, "only {compared} words compared");
+    }
+
+    /// Another analysis runs its own chains: tantivy's default tokenizer
+    /// does not stem.
+    #[test]
+    fn other_chains_are_run_as_registered() {
+        let default = analyzers(analysis::Chains::TantivyDefault);
+        assert!(!default.one_pass);
+        let words = default.words("Prostupného bydlení");
+        assert_eq!(words[0].slot.stem, "prostupneho");
+        let shipped = analyzers(analysis::Chains::SHIPPED).words("Prostupného bydlení");
+        assert_ne!(shipped[0].slot.stem, "prostupneho");
     }
 }
