@@ -328,6 +328,64 @@ fn a_small_collection_is_one_segment_and_a_larger_one_several() {
     assert!(segments(20) > 1, "2,260 measures in one segment");
 }
 
+/// The judged queries, and a few with a phrase, an exclusion and a
+/// synonym.
+fn judged_queries() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/queries.toml");
+    let judged: toml::Value = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    judged["query"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["q"].as_str().unwrap().to_owned())
+        .chain(
+            [
+                "\"prostupné bydlení\" Kadaň",
+                "sociální -bydlení",
+                "TSP Sokolov",
+            ]
+            .map(String::from),
+        )
+        .collect()
+}
+
+/// Common words' sets of measures, kept once decoded, give every query
+/// the answer that decoding their postings again gives: same hits, scores,
+/// total and facet counts, filtered or not.
+#[test]
+fn kept_sets_of_common_words_answer_as_decoded_postings() {
+    let (s, _dir) = larger_searcher(20);
+    let requests: Vec<SearchRequest> = judged_queries()
+        .into_iter()
+        .flat_map(|q| {
+            [
+                opatreni::search::Filters::default(),
+                opatreni::search::Filters {
+                    period: vec!["2011-2014".into()],
+                    ..Default::default()
+                },
+            ]
+            .map(|filters| SearchRequest {
+                q: q.clone(),
+                filters,
+                ..SearchRequest::default()
+            })
+        })
+        .collect();
+    let answer = |r: &SearchRequest| {
+        let a = s.search_uncached(r).unwrap();
+        let hits: Vec<(String, f64)> = a.hits.iter().map(|h| (h.id.clone(), h.score)).collect();
+        (hits, a.total, a.facets)
+    };
+    let from_kept: Vec<_> = requests.iter().map(answer).collect();
+    let (sets, bytes) = s.dense_sets().kept();
+    assert!(sets > 100 && bytes > 0, "{sets} sets kept, {bytes} bytes");
+    for (request, kept) in requests.iter().zip(from_kept) {
+        s.dense_sets().clear();
+        assert_eq!(answer(request), kept, "{}", request.q);
+    }
+}
+
 /// The pruned ranking (MaxScore, those with every word first) finds the
 /// same best hits in the same order as scoring every hit, for every
 /// judged query, unfiltered and filtered, on a collection large enough to
@@ -336,21 +394,8 @@ fn a_small_collection_is_one_segment_and_a_larger_one_several() {
 fn pruned_ranking_equals_scoring_every_hit() {
     use opatreni::search::execute::Strategy;
     let (s, _dir) = larger_searcher(20);
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/queries.toml");
-    let judged: toml::Value = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let queries: Vec<&str> = judged["query"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|q| q["q"].as_str().unwrap())
-        .chain([
-            "\"prostupné bydlení\" Kadaň",
-            "sociální -bydlení",
-            "TSP Sokolov",
-        ])
-        .collect();
     let mut compared = 0;
-    for q in queries {
+    for q in &judged_queries() {
         for filters in [
             opatreni::search::Filters::default(),
             opatreni::search::Filters {

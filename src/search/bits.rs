@@ -99,6 +99,11 @@ impl DocBits {
         }
     }
 
+    /// The memory the set takes, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.words.len() * std::mem::size_of::<u64>()
+    }
+
     /// How many documents the segment has (not how many are in the set).
     pub fn capacity(&self) -> u32 {
         self.len

@@ -25,7 +25,7 @@ use super::bits::DocBits;
 use super::facets::{
     Collected, Conditions, Facet, FacetTables, Ranked, SegmentTable, Selection, TopHits,
 };
-use super::matching::Match;
+use super::matching::{DenseSets, Match};
 use super::plan::{Bonus, Plan, Ranking};
 use super::rank::{Cursors, ScoredTerms, TermCache};
 use crate::index::Fields;
@@ -57,6 +57,8 @@ pub struct Target<'a> {
     pub strategy: Strategy,
     /// What the generation's terms are known to score.
     pub terms: &'a TermCache,
+    /// The generation's dense terms' sets of measures, as far as kept.
+    pub dense: &'a DenseSets,
 }
 
 /// Collections at least this large search their segments on the
@@ -139,12 +141,18 @@ impl SegmentSearch<'_> {
             reader,
             ordinal: ordinal as u32,
             table,
+            dense: self.target.dense,
         };
-        let matched = self.plan.matching.eval(searcher, reader)?;
+        let dense = self.target.dense;
+        let matched = self.plan.matching.eval(searcher, reader, dense)?;
         let filters = self
             .filters
             .iter()
-            .map(|f| f.as_ref().map(|m| m.eval(searcher, reader)).transpose())
+            .map(|f| {
+                f.as_ref()
+                    .map(|m| m.eval(searcher, reader, dense))
+                    .transpose()
+            })
             .collect::<tantivy::Result<Vec<Option<DocBits>>>>()?;
         let mut counts = self.target.tables.zero_counts();
         let (hits, total) = segment.count(matched, &filters, &self.conditions, &mut counts);
@@ -193,6 +201,7 @@ struct Segment<'a> {
     reader: &'a SegmentReader,
     ordinal: u32,
     table: &'a SegmentTable,
+    dense: &'a DenseSets,
 }
 
 impl Segment<'_> {
@@ -304,8 +313,11 @@ impl<'p> Ranker<'p> {
                 }
                 // The hits with every word first: they carry the bonus and
                 // set a high bar for the others.
-                let mut all =
-                    Match::Every(bonus.presence.clone()).eval(segment.searcher, segment.reader)?;
+                let mut all = Match::Every(bonus.presence.clone()).eval(
+                    segment.searcher,
+                    segment.reader,
+                    segment.dense,
+                )?;
                 all.intersect_with(&hits);
                 let mut others = hits;
                 others.subtract(&all);

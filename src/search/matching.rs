@@ -8,6 +8,9 @@
 //! of a million measures is a few hundred thousand postings decoded into a
 //! 125 KiB bitset.
 
+use std::sync::{Arc, Mutex};
+
+use tantivy::index::SegmentId;
 use tantivy::query::{EnableScoring, Query};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{COLLECT_BLOCK_BUFFER_LEN, DocSet, SegmentReader, Term};
@@ -51,8 +54,9 @@ impl Match {
         &self,
         searcher: &tantivy::Searcher,
         reader: &SegmentReader,
+        dense: &DenseSets,
     ) -> tantivy::Result<DocBits> {
-        let mut bits = self.eval_including_deleted(searcher, reader)?;
+        let mut bits = self.eval_including_deleted(searcher, reader, dense)?;
         if let Some(alive) = reader.alive_bitset() {
             let mut deleted = DocBits::empty(reader.max_doc());
             for doc in 0..reader.max_doc() {
@@ -69,6 +73,7 @@ impl Match {
         &self,
         searcher: &tantivy::Searcher,
         reader: &SegmentReader,
+        dense: &DenseSets,
     ) -> tantivy::Result<DocBits> {
         let max_doc = reader.max_doc();
         Ok(match self {
@@ -76,7 +81,7 @@ impl Match {
             Match::AnyTerm(terms) => {
                 let mut bits = DocBits::empty(max_doc);
                 for term in terms {
-                    add_postings(reader, term, &mut bits)?;
+                    dense.add_postings(reader, term, &mut bits)?;
                 }
                 bits
             }
@@ -99,12 +104,12 @@ impl Match {
                 let Some(first) = sets.next() else {
                     return Ok(DocBits::full(max_doc));
                 };
-                let mut bits = first.eval_including_deleted(searcher, reader)?;
+                let mut bits = first.eval_including_deleted(searcher, reader, dense)?;
                 for set in sets {
                     if bits.is_empty() {
                         break;
                     }
-                    bits.intersect_with(&set.eval_including_deleted(searcher, reader)?);
+                    bits.intersect_with(&set.eval_including_deleted(searcher, reader, dense)?);
                 }
                 bits
             }
@@ -115,21 +120,21 @@ impl Match {
                         // Straight into the union, without a set of its own.
                         Match::AnyTerm(terms) => {
                             for term in terms {
-                                add_postings(reader, term, &mut bits)?;
+                                dense.add_postings(reader, term, &mut bits)?;
                             }
                         }
-                        _ => bits.union_with(&set.eval_including_deleted(searcher, reader)?),
+                        _ => bits.union_with(&set.eval_including_deleted(searcher, reader, dense)?),
                     }
                 }
                 bits
             }
             Match::Except(kept, removed) => {
-                let mut bits = kept.eval_including_deleted(searcher, reader)?;
+                let mut bits = kept.eval_including_deleted(searcher, reader, dense)?;
                 for set in removed {
                     if bits.is_empty() {
                         break;
                     }
-                    bits.subtract(&set.eval_including_deleted(searcher, reader)?);
+                    bits.subtract(&set.eval_including_deleted(searcher, reader, dense)?);
                 }
                 bits
             }
@@ -137,19 +142,163 @@ impl Match {
     }
 }
 
-/// Adds the measures with `term` to `bits`, a decoded block of postings at
-/// a time.
-fn add_postings(reader: &SegmentReader, term: &Term, bits: &mut DocBits) -> tantivy::Result<()> {
-    let index = reader.inverted_index(term.field())?;
-    let Some(mut block) = index.read_block_postings(term, IndexRecordOption::Basic)? else {
-        return Ok(());
-    };
+/// A term is dense in a segment when at least one measure in this many has
+/// it: its set as a bitset is then cheaper to add than its postings to
+/// decode (a bitset word adds 64 measures; a posting, one), and takes
+/// little more memory than the postings.
+const DENSE_ONE_IN: u32 = 64;
+
+/// How much memory the sets of dense terms may take, in bytes.
+const DENSE_BUDGET_BYTES: usize = 64 << 20;
+
+/// The sets of measures with a dense term, per segment, decoded once and
+/// kept, least recently used first out.
+///
+/// A common word's postings are read whenever a query has the word, and
+/// decoding them was most of the work of matching a search of a large
+/// collection (a third of a search): "bydlení" alone is tens of thousands
+/// of postings at a million measures. Lucene's query cache keeps the sets
+/// of frequent clauses for the same reason. A generation never changes, so
+/// a kept set stays right; a rebuild's searcher starts with none.
+pub struct DenseSets {
+    kept: Mutex<Kept>,
+    budget_bytes: usize,
+}
+
+struct Kept {
+    sets: lru::LruCache<(SegmentId, Term), Arc<DocBits>>,
+    bytes: usize,
+}
+
+impl Default for DenseSets {
+    fn default() -> Self {
+        DenseSets::with_budget(DENSE_BUDGET_BYTES)
+    }
+}
+
+impl DenseSets {
+    /// Sets kept in at most `budget_bytes` of memory.
+    pub fn with_budget(budget_bytes: usize) -> Self {
+        DenseSets {
+            kept: Mutex::new(Kept {
+                sets: lru::LruCache::unbounded(),
+                bytes: 0,
+            }),
+            budget_bytes,
+        }
+    }
+
+    /// Adds the measures with `term` to `bits`: a kept set, or the term's
+    /// postings decoded a block at a time (and kept when dense).
+    fn add_postings(
+        &self,
+        reader: &SegmentReader,
+        term: &Term,
+        bits: &mut DocBits,
+    ) -> tantivy::Result<()> {
+        let key = (reader.segment_id(), term.clone());
+        if let Some(set) = self.get(&key) {
+            bits.union_with(&set);
+            return Ok(());
+        }
+        let index = reader.inverted_index(term.field())?;
+        let Some(info) = index.get_term_info(term)? else {
+            return Ok(());
+        };
+        let mut block = index.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+        if info.doc_freq.saturating_mul(DENSE_ONE_IN) < reader.max_doc() {
+            add_blocks(&mut block, bits);
+            return Ok(());
+        }
+        let mut set = DocBits::empty(reader.max_doc());
+        add_blocks(&mut block, &mut set);
+        bits.union_with(&set);
+        self.keep(key, set);
+        Ok(())
+    }
+
+    fn get(&self, key: &(SegmentId, Term)) -> Option<Arc<DocBits>> {
+        self.lock().sets.get(key).cloned()
+    }
+
+    fn keep(&self, key: (SegmentId, Term), set: DocBits) {
+        let bytes = set.bytes();
+        let mut kept = self.lock();
+        if let Some(old) = kept.sets.put(key, Arc::new(set)) {
+            kept.bytes -= old.bytes();
+        }
+        kept.bytes += bytes;
+        while kept.bytes > self.budget_bytes {
+            let Some((_, out)) = kept.sets.pop_lru() else {
+                break;
+            };
+            kept.bytes -= out.bytes();
+        }
+    }
+
+    /// Forgets every kept set.
+    pub fn clear(&self) {
+        let mut kept = self.lock();
+        kept.sets.clear();
+        kept.bytes = 0;
+    }
+
+    /// How many sets are kept, and their size in bytes.
+    pub fn kept(&self) -> (usize, usize) {
+        let kept = self.lock();
+        (kept.sets.len(), kept.bytes)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Adds every remaining block of `block`'s postings to `bits`.
+fn add_blocks(block: &mut tantivy::postings::BlockSegmentPostings, bits: &mut DocBits) {
     loop {
         let docs = block.docs();
         if docs.is_empty() {
-            return Ok(());
+            return;
         }
         bits.extend(docs);
         block.advance();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::schema::Field;
+
+    fn key(segment: SegmentId, word: &str) -> (SegmentId, Term) {
+        (
+            segment,
+            Term::from_field_text(Field::from_field_id(0), word),
+        )
+    }
+
+    /// Past its budget the cache lets the least recently used sets go, and
+    /// counts its bytes right as sets come, go and are replaced.
+    #[test]
+    fn keeps_the_most_recent_sets_within_the_budget() {
+        let bytes = DocBits::empty(640).bytes();
+        assert_eq!(bytes, 80);
+        let sets = DenseSets::with_budget(3 * bytes);
+        let segment = SegmentId::generate_random();
+        for word in ["a", "b", "c"] {
+            sets.keep(key(segment, word), DocBits::empty(640));
+        }
+        assert_eq!(sets.kept(), (3, 3 * bytes));
+        assert!(sets.get(&key(segment, "a")).is_some(), "a is now recent");
+        sets.keep(key(segment, "d"), DocBits::full(640));
+        assert_eq!(sets.kept(), (3, 3 * bytes));
+        assert!(sets.get(&key(segment, "b")).is_none(), "b was least recent");
+        assert_eq!(sets.get(&key(segment, "d")).unwrap().count(), 640);
+        sets.keep(key(segment, "d"), DocBits::empty(640));
+        assert_eq!(sets.kept(), (3, 3 * bytes));
+        assert!(sets.get(&key(SegmentId::generate_random(), "a")).is_none());
+        sets.clear();
+        assert_eq!(sets.kept(), (0, 0));
     }
 }

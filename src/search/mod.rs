@@ -202,6 +202,9 @@ pub struct Searcher {
     /// Where each term's postings are and how it scores, found as queries
     /// need it.
     terms: rank::TermCache,
+    /// The sets of measures with a common term, decoded as queries need
+    /// them.
+    dense: matching::DenseSets,
 }
 
 impl Searcher {
@@ -256,6 +259,7 @@ impl Searcher {
         Ok(Searcher {
             executor,
             terms: rank::TermCache::default(),
+            dense: matching::DenseSets::default(),
             everything: std::sync::OnceLock::new(),
             answers: std::sync::Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(ANSWERS_CACHED).expect("a positive capacity"),
@@ -277,6 +281,11 @@ impl Searcher {
 
     pub fn meta(&self) -> &Meta {
         &self.generation.meta
+    }
+
+    /// The sets of measures with a common term kept for this generation.
+    pub fn dense_sets(&self) -> &matching::DenseSets {
+        &self.dense
     }
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
@@ -454,6 +463,7 @@ impl Searcher {
             executor: &self.executor,
             strategy,
             terms: &self.terms,
+            dense: &self.dense,
         }
     }
 
