@@ -386,6 +386,62 @@ fn kept_sets_of_common_words_answer_as_decoded_postings() {
     }
 }
 
+/// Champion lists (each ranking's best measures, kept) give the hits and
+/// scores that scoring every hit gives, whatever filters leave of them,
+/// for every judged query and on several pages: where a list cannot tell,
+/// the search walks the postings instead.
+#[test]
+fn champion_lists_rank_as_scoring_every_hit() {
+    use opatreni::search::execute::Strategy;
+    let (s, _dir) = larger_searcher(20);
+    let mut compared = 0;
+    for q in &judged_queries() {
+        for (filters, offset) in [
+            (opatreni::search::Filters::default(), 0),
+            (opatreni::search::Filters::default(), 40),
+            (
+                opatreni::search::Filters {
+                    region: vec!["ustecky".into()],
+                    ..Default::default()
+                },
+                0,
+            ),
+            (
+                opatreni::search::Filters {
+                    town: vec!["Kadaň".into()],
+                    ..Default::default()
+                },
+                0,
+            ),
+        ] {
+            let request = SearchRequest {
+                q: q.to_owned(),
+                filters,
+                limit: 20,
+                offset,
+                ..SearchRequest::default()
+            };
+            let ranked = |strategy| -> Vec<(String, f64)> {
+                s.search_with_strategy(&request, strategy)
+                    .unwrap()
+                    .hits
+                    .iter()
+                    .map(|h| (h.id.clone(), h.score))
+                    .collect()
+            };
+            let each = ranked(Strategy::ScoreEach);
+            assert_eq!(ranked(Strategy::Champions), each, "{q} {request:?}");
+            compared += usize::from(!each.is_empty());
+        }
+    }
+    assert!(compared > 300, "only {compared} requests had hits");
+    assert!(
+        s.champion_lists().len() > 20,
+        "{} lists built",
+        s.champion_lists().len()
+    );
+}
+
 /// The pruned ranking (MaxScore, those with every word first) finds the
 /// same best hits in the same order as scoring every hit, for every
 /// judged query, unfiltered and filtered, on a collection large enough to

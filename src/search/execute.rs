@@ -22,6 +22,7 @@ use tantivy::schema::Field;
 use tantivy::{DocAddress, DocId, Executor, Score, SegmentReader, Term};
 
 use super::bits::DocBits;
+use super::champions::{Best, CHAMPIONS, Champions, Key};
 use super::facets::{
     Collected, Conditions, Facet, FacetTables, Ranked, SegmentTable, Selection, TopHits,
 };
@@ -45,7 +46,14 @@ pub enum Strategy {
     ScoreEach,
     /// Always the pruned walk.
     Prune,
+    /// Champion lists wherever one can answer, else the pruned walk.
+    Champions,
 }
+
+/// From this many hits in a segment, a ranking without an all-words bonus
+/// is answered from its champion list ([`super::champions`]); below it,
+/// the walk costs less than building a list would.
+const CHAMPIONS_FROM_HITS: u64 = 8_192;
 
 /// What a search runs against.
 pub struct Target<'a> {
@@ -59,6 +67,8 @@ pub struct Target<'a> {
     pub terms: &'a TermCache,
     /// The generation's dense terms' sets of measures, as far as kept.
     pub dense: &'a DenseSets,
+    /// The generation's champion lists, as far as kept.
+    pub champions: &'a Champions,
 }
 
 /// Collections at least this large search their segments on the
@@ -142,6 +152,7 @@ impl SegmentSearch<'_> {
             ordinal: ordinal as u32,
             table,
             dense: self.target.dense,
+            champions: self.target.champions,
         };
         let dense = self.target.dense;
         let matched = self.plan.matching.eval(searcher, reader, dense)?;
@@ -202,6 +213,7 @@ struct Segment<'a> {
     ordinal: u32,
     table: &'a SegmentTable,
     dense: &'a DenseSets,
+    champions: &'a Champions,
 }
 
 impl Segment<'_> {
@@ -309,6 +321,17 @@ impl<'p> Ranker<'p> {
                 let strategy = segment.strategy;
                 let cursors = || terms.cursors(segment.reader, segment.ordinal as usize);
                 if bonus.presence.is_empty() {
+                    if let Some(best) = champions(segment, terms, &hits, top.keep())? {
+                        let mut from_best = TopHits::new(top.keep());
+                        if best.offer(&hits, &mut from_best, |doc, score| {
+                            segment.ranked(doc, score)
+                        }) {
+                            for hit in from_best.into_sorted() {
+                                top.offer(hit);
+                            }
+                            return Ok(());
+                        }
+                    }
                     return rank_by_terms(cursors()?, segment, &hits, 0.0, top);
                 }
                 // The hits with every word first: they carry the bonus and
@@ -337,6 +360,46 @@ impl<'p> Ranker<'p> {
     }
 }
 
+/// The champion list of `terms` in `segment`, built if need be, when the
+/// strategy and the number of hits call for one and the page asks for no
+/// more hits than it holds.
+fn champions(
+    segment: &Segment,
+    terms: &ScoredTerms,
+    hits: &DocBits,
+    keep: usize,
+) -> tantivy::Result<Option<std::sync::Arc<Best>>> {
+    let wanted = keep <= CHAMPIONS
+        && match segment.strategy {
+            Strategy::Auto => hits.count() >= CHAMPIONS_FROM_HITS,
+            Strategy::Champions => true,
+            Strategy::ScoreEach | Strategy::Prune => false,
+        };
+    if !wanted {
+        return Ok(None);
+    }
+    let key = Key {
+        segment: segment.reader.segment_id(),
+        terms: terms
+            .weighted()
+            .map(|(term, weight)| (term.clone(), weight.to_bits()))
+            .collect(),
+    };
+    let best = segment.champions.get_or_build(key, || {
+        let every = Match::AnyTerm(terms.weighted().map(|(t, _)| t.clone()).collect()).eval(
+            segment.searcher,
+            segment.reader,
+            segment.dense,
+        )?;
+        let mut scored = Vec::with_capacity(every.count() as usize);
+        terms
+            .cursors(segment.reader, segment.ordinal as usize)?
+            .score_each(&every, |doc, score| scored.push((doc, score)));
+        Ok(Best::of(scored, CHAMPIONS))
+    })?;
+    Ok(Some(best))
+}
+
 /// Offers the measures `docs`, each scoring its terms plus `bonus`, to
 /// `top`: one by one when they are few, else by a MaxScore walk over the
 /// terms' postings that skips whatever cannot beat the bar `top` sets
@@ -355,7 +418,7 @@ fn rank_by_terms(
     let score_each = match segment.strategy {
         Strategy::Auto => count < SCORE_EACH_BELOW,
         Strategy::ScoreEach => true,
-        Strategy::Prune => false,
+        Strategy::Prune | Strategy::Champions => false,
     };
     if score_each {
         cursors.score_each(docs, |doc, score| {

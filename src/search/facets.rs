@@ -633,6 +633,11 @@ impl TopHits {
         }
     }
 
+    /// How many hits it keeps.
+    pub fn keep(&self) -> usize {
+        self.keep
+    }
+
     /// The score a hit must reach to be kept, once `keep` hits are held.
     pub fn threshold(&self) -> Option<Score> {
         (self.keep > 0 && self.heap.len() == self.keep)

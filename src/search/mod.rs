@@ -6,6 +6,7 @@
 //! front end can say what to fix.
 
 pub mod bits;
+pub mod champions;
 pub mod counts;
 pub mod execute;
 pub mod facets;
@@ -205,6 +206,8 @@ pub struct Searcher {
     /// The sets of measures with a common term, decoded as queries need
     /// them.
     dense: matching::DenseSets,
+    /// The best measures of common rankings, found as queries need them.
+    champions: champions::Champions,
 }
 
 impl Searcher {
@@ -260,6 +263,7 @@ impl Searcher {
             executor,
             terms: rank::TermCache::default(),
             dense: matching::DenseSets::default(),
+            champions: champions::Champions::default(),
             everything: std::sync::OnceLock::new(),
             answers: std::sync::Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(ANSWERS_CACHED).expect("a positive capacity"),
@@ -281,6 +285,11 @@ impl Searcher {
 
     pub fn meta(&self) -> &Meta {
         &self.generation.meta
+    }
+
+    /// The champion lists kept for this generation.
+    pub fn champion_lists(&self) -> &champions::Champions {
+        &self.champions
     }
 
     /// The sets of measures with a common term kept for this generation.
@@ -464,6 +473,7 @@ impl Searcher {
             strategy,
             terms: &self.terms,
             dense: &self.dense,
+            champions: &self.champions,
         }
     }
 

@@ -133,6 +133,11 @@ impl ScoredTerms {
         Ok(ScoredTerms { terms })
     }
 
+    /// The ranking terms with their weights in the plan, in plan order.
+    pub fn weighted(&self) -> impl Iterator<Item = (&Term, Score)> {
+        self.terms.iter().map(|(term, weight, _)| (term, *weight))
+    }
+
     /// Where each of `terms` is among the ranking terms (terms that are not
     /// are left out).
     pub fn positions(&self, terms: &[Term]) -> Vec<usize> {
