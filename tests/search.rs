@@ -349,43 +349,6 @@ fn judged_queries() -> Vec<String> {
         .collect()
 }
 
-/// Common words' sets of measures, kept once decoded, give every query
-/// the answer that decoding their postings again gives: same hits, scores,
-/// total and facet counts, filtered or not.
-#[test]
-fn kept_sets_of_common_words_answer_as_decoded_postings() {
-    let (s, _dir) = larger_searcher(20);
-    let requests: Vec<SearchRequest> = judged_queries()
-        .into_iter()
-        .flat_map(|q| {
-            [
-                opatreni::search::Filters::default(),
-                opatreni::search::Filters {
-                    period: vec!["2011-2014".into()],
-                    ..Default::default()
-                },
-            ]
-            .map(|filters| SearchRequest {
-                q: q.clone(),
-                filters,
-                ..SearchRequest::default()
-            })
-        })
-        .collect();
-    let answer = |r: &SearchRequest| {
-        let a = s.search_uncached(r).unwrap();
-        let hits: Vec<(String, f64)> = a.hits.iter().map(|h| (h.id.clone(), h.score)).collect();
-        (hits, a.total, a.facets)
-    };
-    let from_kept: Vec<_> = requests.iter().map(answer).collect();
-    let (sets, bytes) = s.dense_sets().kept();
-    assert!(sets > 100 && bytes > 0, "{sets} sets kept, {bytes} bytes");
-    for (request, kept) in requests.iter().zip(from_kept) {
-        s.dense_sets().clear();
-        assert_eq!(answer(request), kept, "{}", request.q);
-    }
-}
-
 /// Champion lists (each ranking's best measures, kept) give the hits and
 /// scores that scoring every hit gives, whatever filters leave of them,
 /// for every judged query and on several pages: where a list cannot tell,

@@ -148,6 +148,10 @@ impl Match {
 /// little more memory than the postings.
 const DENSE_ONE_IN: u32 = 64;
 
+/// Shorter postings are decoded every time: they cost little, and a set
+/// would cost a lookup shared by every search thread.
+const DENSE_FROM_DOCS: u32 = 4_096;
+
 /// How much memory the sets of dense terms may take, in bytes.
 const DENSE_BUDGET_BYTES: usize = 64 << 20;
 
@@ -163,6 +167,7 @@ const DENSE_BUDGET_BYTES: usize = 64 << 20;
 pub struct DenseSets {
     kept: Mutex<Kept>,
     budget_bytes: usize,
+    from_docs: u32,
 }
 
 struct Kept {
@@ -172,19 +177,21 @@ struct Kept {
 
 impl Default for DenseSets {
     fn default() -> Self {
-        DenseSets::with_budget(DENSE_BUDGET_BYTES)
+        DenseSets::new(DENSE_BUDGET_BYTES, DENSE_FROM_DOCS)
     }
 }
 
 impl DenseSets {
-    /// Sets kept in at most `budget_bytes` of memory.
-    pub fn with_budget(budget_bytes: usize) -> Self {
+    /// Sets kept in at most `budget_bytes` of memory, of terms in at least
+    /// `from_docs` measures of a segment (and one in [`DENSE_ONE_IN`]).
+    pub fn new(budget_bytes: usize, from_docs: u32) -> Self {
         DenseSets {
             kept: Mutex::new(Kept {
                 sets: lru::LruCache::unbounded(),
                 bytes: 0,
             }),
             budget_bytes,
+            from_docs,
         }
     }
 
@@ -196,20 +203,22 @@ impl DenseSets {
         term: &Term,
         bits: &mut DocBits,
     ) -> tantivy::Result<()> {
-        let key = (reader.segment_id(), term.clone());
-        if let Some(set) = self.get(&key) {
-            bits.union_with(&set);
-            return Ok(());
-        }
         let index = reader.inverted_index(term.field())?;
         let Some(info) = index.get_term_info(term)? else {
             return Ok(());
         };
-        let mut block = index.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
-        if info.doc_freq.saturating_mul(DENSE_ONE_IN) < reader.max_doc() {
-            add_blocks(&mut block, bits);
+        let dense = info.doc_freq >= self.from_docs
+            && info.doc_freq.saturating_mul(DENSE_ONE_IN) >= reader.max_doc();
+        let key = dense.then(|| (reader.segment_id(), term.clone()));
+        if let Some(set) = key.as_ref().and_then(|key| self.get(key)) {
+            bits.union_with(&set);
             return Ok(());
         }
+        let mut block = index.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+        let Some(key) = key else {
+            add_blocks(&mut block, bits);
+            return Ok(());
+        };
         let mut set = DocBits::empty(reader.max_doc());
         add_blocks(&mut block, &mut set);
         bits.union_with(&set);
@@ -278,13 +287,56 @@ mod tests {
         )
     }
 
+    /// Every term of the bundled collection's stem and root fields, alone
+    /// and in unions, gives the same set whether its postings are decoded
+    /// or its set is kept (and then reused).
+    #[test]
+    fn kept_sets_equal_decoded_postings() {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let dir = tempfile::tempdir().unwrap();
+        let generation = crate::index::build_from_data(&data, dir.path()).unwrap();
+        let searcher = generation.index.reader().unwrap().searcher();
+        let reader = searcher.segment_reader(0);
+        let mut terms = Vec::new();
+        for field in [generation.fields.text_stem, generation.fields.text_root] {
+            let index = reader.inverted_index(field).unwrap();
+            let mut stream = index.terms().stream().unwrap();
+            while stream.advance() {
+                terms.push(Term::from_field_bytes(field, stream.key()));
+            }
+        }
+        assert!(terms.len() > 500, "{} terms", terms.len());
+        let decoded = DenseSets::new(0, u32::MAX);
+        let kept = DenseSets::new(usize::MAX, 1);
+        let sets = || {
+            terms
+                .chunks(3)
+                .map(|chunk| {
+                    let set = Match::AnyTerm(chunk.to_vec());
+                    (
+                        set.eval(&searcher, reader, &decoded).unwrap(),
+                        set.eval(&searcher, reader, &kept).unwrap(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        for (decoded, kept) in sets().into_iter().chain(sets()) {
+            assert_eq!(
+                decoded.iter().collect::<Vec<_>>(),
+                kept.iter().collect::<Vec<_>>()
+            );
+        }
+        assert_eq!(decoded.kept().0, 0);
+        assert!(kept.kept().0 > 100, "{} sets kept", kept.kept().0);
+    }
+
     /// Past its budget the cache lets the least recently used sets go, and
     /// counts its bytes right as sets come, go and are replaced.
     #[test]
     fn keeps_the_most_recent_sets_within_the_budget() {
         let bytes = DocBits::empty(640).bytes();
         assert_eq!(bytes, 80);
-        let sets = DenseSets::with_budget(3 * bytes);
+        let sets = DenseSets::new(3 * bytes, 1);
         let segment = SegmentId::generate_random();
         for word in ["a", "b", "c"] {
             sets.keep(key(segment, word), DocBits::empty(640));
