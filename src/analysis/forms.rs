@@ -61,6 +61,27 @@ pub struct Forms {
 }
 
 impl Forms {
+    /// Empty forms with room for the words of `text`, so that analysing it
+    /// does not grow every buffer push by push (that was a twentieth of a
+    /// build's instructions).
+    fn with_room_for(text: &str) -> Forms {
+        // A word and the space after it: at most one word per two bytes.
+        let words = text.len() / 2 + 1;
+        Forms {
+            places: Vec::with_capacity(words),
+            pair_places: Vec::new(),
+            stem_pair_places: Vec::new(),
+            words: std::array::from_fn(|f| match f {
+                f if f < 4 => String::with_capacity(text.len()),
+                _ => String::new(),
+            }),
+            ends: std::array::from_fn(|f| match f {
+                f if f < 4 => Vec::with_capacity(words),
+                _ => Vec::new(),
+            }),
+        }
+    }
+
     /// How many tokens `form` has.
     pub fn len(&self, form: Form) -> usize {
         self.places_of(form).len()
@@ -129,7 +150,7 @@ pub fn forms(text: &str) -> Forms {
 pub fn word_forms(text: &str) -> Forms {
     let mut tokenizer = CzechTokenizer::default();
     let mut stream = tokenizer.token_stream(text);
-    let mut forms = Forms::default();
+    let mut forms = Forms::with_room_for(text);
     let mut scratch = String::new();
     while let Some(token) = stream.next() {
         // As tantivy's RemoveLongFilter: tokens of MAX_TOKEN_BYTES or more go.
@@ -158,6 +179,7 @@ impl Forms {
     /// Pairs of neighbouring words that both carry meaning: no function
     /// word, no number.
     fn add_pairs(&mut self) {
+        self.reserve_pairs(Form::Pairs);
         let content = |forms: &Forms, i: usize| is_content(forms.word(Form::Folded, i));
         for i in 1..self.places.len() {
             let ((position, from, _), (next_position, _, to)) =
@@ -178,6 +200,7 @@ impl Forms {
 impl Forms {
     /// Successive content words, stemmed, at most one position apart.
     fn add_stem_pairs(&mut self) {
+        self.reserve_pairs(Form::StemPairs);
         let content: Vec<usize> = (0..self.places.len())
             .filter(|&i| is_content(self.word(Form::Folded, i)))
             .collect();
@@ -190,6 +213,21 @@ impl Forms {
                 self.push(Form::StemPairs, &joined);
             }
         }
+    }
+}
+
+impl Forms {
+    /// Room for as many pairs as there are words, each two words long.
+    fn reserve_pairs(&mut self, form: Form) {
+        let words = self.places.len();
+        let bytes = 2 * self.words[Form::Folded as usize].len() + words;
+        let places = match form {
+            Form::Pairs => &mut self.pair_places,
+            _ => &mut self.stem_pair_places,
+        };
+        places.reserve(words);
+        self.words[form as usize].reserve(bytes);
+        self.ends[form as usize].reserve(words);
     }
 }
 
