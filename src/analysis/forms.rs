@@ -7,9 +7,11 @@
 //! turn, each step from the one before ([`forms`]). [`OnePass`] serves one
 //! of the four token lists to tantivy; the four fields of a document are
 //! indexed one after another on one thread, so a per-thread cache of the
-//! last text's forms computes them once for all four. Queries go through
-//! the same tokenizers, so they are analysed exactly as the index was; a
-//! test holds the one-pass tokens equal to the separate chains'.
+//! last text's forms computes them once for all four. Queries (and the
+//! hits highlighted for them) take their words' four forms from
+//! [`word_forms`], the same pass without the pairs, so they are analysed
+//! exactly as the index was; tests hold the one-pass tokens equal to the
+//! separate chains'.
 
 use std::cell::RefCell;
 use std::rc::Rc;
