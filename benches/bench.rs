@@ -418,8 +418,8 @@ fn print_report(
     println!(
         "`{}` on {}; the whole run took {:.0} min {:.0} s. {} queries per size \
          (the {} judged ones and generated ones; 1–3 words, half without diacritics; \
-         every third filtered by town and period), each run once to warm up, \
-         then timed; every search computes all four disjunctive facets and \
+         every third filtered by town and period), each run twice and both runs \
+         timed (the first, on the freshly opened index, reported apart); every search computes all four disjunctive facets and \
          highlights its top 10, and is timed without the searcher's cache of \
          recent answers (`Searcher::search_uncached`). Peak RSS is the process's `VmHWM` after the \
          build, the generated measures in memory included.\n",

@@ -161,7 +161,7 @@ fn corpus_and_mix(size: usize, queries: usize) -> (opatreni::ingest::Corpus, Vec
 }
 
 /// Builds an index of `size` measures with `chains` under `dir`, opens it
-/// and runs the query mix once to warm up, then timed.
+/// and runs the query mix twice, timing both runs.
 fn search(size: usize, chains: Chains, queries: usize, dir: &Path) -> Value {
     let started = Instant::now();
     let (corpus, mix) = corpus_and_mix(size, queries);
