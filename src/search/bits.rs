@@ -63,6 +63,12 @@ impl Clone for DocBits {
     }
 }
 
+impl super::kept::Weighed for DocBits {
+    fn bytes(&self) -> usize {
+        self.words.len() * std::mem::size_of::<u64>()
+    }
+}
+
 impl std::fmt::Debug for DocBits {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "DocBits({} of {})", self.count(), self.len)
@@ -97,11 +103,6 @@ impl DocBits {
         {
             *last &= (1u64 << used) - 1;
         }
-    }
-
-    /// The memory the set takes, in bytes.
-    pub fn bytes(&self) -> usize {
-        self.words.len() * std::mem::size_of::<u64>()
     }
 
     /// How many documents the segment has (not how many are in the set).

@@ -20,13 +20,14 @@
 //! postings instead. The scores are the ones the walk computes, summed in
 //! the same order, so the hits are the same to the last bit.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, Term};
 
 use super::bits::DocBits;
 use super::facets::{Ranked, TopHits};
+use super::kept::{Kept, Weighed};
 
 /// How many measures a champion list keeps: enough for the first pages of
 /// a query whose filters leave one measure in ten or more.
@@ -46,21 +47,13 @@ pub struct Key {
 
 /// The champion lists of a generation, least recently used first out.
 pub struct Champions {
-    kept: Mutex<Kept>,
-}
-
-struct Kept {
-    lists: lru::LruCache<Key, Arc<Best>>,
-    bytes: usize,
+    kept: Kept<Key, Best>,
 }
 
 impl Default for Champions {
     fn default() -> Self {
         Champions {
-            kept: Mutex::new(Kept {
-                lists: lru::LruCache::unbounded(),
-                bytes: 0,
-            }),
+            kept: Kept::new(BUDGET_BYTES),
         }
     }
 }
@@ -72,35 +65,25 @@ impl Champions {
         key: Key,
         build: impl FnOnce() -> tantivy::Result<Best>,
     ) -> tantivy::Result<Arc<Best>> {
-        if let Some(best) = self.lock().lists.get(&key) {
-            return Ok(best.clone());
+        if let Some(best) = self.kept.get(&key) {
+            return Ok(best);
         }
-        let best = Arc::new(build()?);
-        let mut kept = self.lock();
-        if let Some(old) = kept.lists.put(key, best.clone()) {
-            kept.bytes -= old.bytes();
-        }
-        kept.bytes += best.bytes();
-        while kept.bytes > BUDGET_BYTES {
-            let Some((_, out)) = kept.lists.pop_lru() else {
-                break;
-            };
-            kept.bytes -= out.bytes();
-        }
-        Ok(best)
+        Ok(self.kept.put(key, build()?))
     }
 
     /// How many lists are kept.
     pub fn len(&self) -> usize {
-        self.lock().lists.len()
+        self.kept.size().0
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
-        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+impl Weighed for Best {
+    fn bytes(&self) -> usize {
+        self.best.len() * std::mem::size_of::<(DocId, Score)>()
     }
 }
 
@@ -133,10 +116,6 @@ impl Best {
             best: scored,
             beyond,
         }
-    }
-
-    fn bytes(&self) -> usize {
-        self.best.len() * std::mem::size_of::<(DocId, Score)>()
     }
 
     /// Offers `hits`'s champions to `top`, best first, while they can still

@@ -154,14 +154,13 @@ impl SegmentSearch<'_> {
             dense: self.target.dense,
             champions: self.target.champions,
         };
-        let dense = self.target.dense;
-        let matched = self.plan.matching.eval(searcher, reader, dense)?;
+        let matched = self.plan.matching.eval(searcher, reader, segment.dense)?;
         let filters = self
             .filters
             .iter()
             .map(|f| {
                 f.as_ref()
-                    .map(|m| m.eval(searcher, reader, dense))
+                    .map(|m| m.eval(searcher, reader, segment.dense))
                     .transpose()
             })
             .collect::<tantivy::Result<Vec<Option<DocBits>>>>()?;
@@ -321,16 +320,8 @@ impl<'p> Ranker<'p> {
                 let strategy = segment.strategy;
                 let cursors = || terms.cursors(segment.reader, segment.ordinal as usize);
                 if bonus.presence.is_empty() {
-                    if let Some(best) = champions(segment, terms, &hits, top.keep())? {
-                        let mut from_best = TopHits::new(top.keep());
-                        if best.offer(&hits, &mut from_best, |doc, score| {
-                            segment.ranked(doc, score)
-                        }) {
-                            for hit in from_best.into_sorted() {
-                                top.offer(hit);
-                            }
-                            return Ok(());
-                        }
+                    if ranked_by_champions(segment, terms, &hits, top)? {
+                        return Ok(());
                     }
                     return rank_by_terms(cursors()?, segment, &hits, 0.0, top);
                 }
@@ -358,6 +349,30 @@ impl<'p> Ranker<'p> {
         }
         Ok(())
     }
+}
+
+/// Offers `hits`'s best to `top` from the champion list of `terms`, when
+/// there is one to use and it can tell; false when the hits must be
+/// ranked another way (`top` is then untouched).
+fn ranked_by_champions(
+    segment: &Segment,
+    terms: &ScoredTerms,
+    hits: &DocBits,
+    top: &mut TopHits,
+) -> tantivy::Result<bool> {
+    let Some(best) = champions(segment, terms, hits, top.keep())? else {
+        return Ok(false);
+    };
+    let mut from_best = TopHits::new(top.keep());
+    if !best.offer(hits, &mut from_best, |doc, score| {
+        segment.ranked(doc, score)
+    }) {
+        return Ok(false);
+    }
+    for hit in from_best.into_sorted() {
+        top.offer(hit);
+    }
+    Ok(true)
 }
 
 /// The champion list of `terms` in `segment`, built if need be, when the

@@ -8,14 +8,13 @@
 //! of a million measures is a few hundred thousand postings decoded into a
 //! 125 KiB bitset.
 
-use std::sync::{Arc, Mutex};
-
 use tantivy::index::SegmentId;
 use tantivy::query::{EnableScoring, Query};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{COLLECT_BLOCK_BUFFER_LEN, DocSet, SegmentReader, Term};
 
 use super::bits::DocBits;
+use super::kept::Kept;
 
 /// A set of measures, stated in terms of the index.
 #[derive(Debug)]
@@ -165,14 +164,8 @@ const DENSE_BUDGET_BYTES: usize = 64 << 20;
 /// of frequent clauses for the same reason. A generation never changes, so
 /// a kept set stays right; a rebuild's searcher starts with none.
 pub struct DenseSets {
-    kept: Mutex<Kept>,
-    budget_bytes: usize,
+    kept: Kept<(SegmentId, Term), DocBits>,
     from_docs: u32,
-}
-
-struct Kept {
-    sets: lru::LruCache<(SegmentId, Term), Arc<DocBits>>,
-    bytes: usize,
 }
 
 impl Default for DenseSets {
@@ -186,11 +179,7 @@ impl DenseSets {
     /// `from_docs` measures of a segment (and one in [`DENSE_ONE_IN`]).
     pub fn new(budget_bytes: usize, from_docs: u32) -> Self {
         DenseSets {
-            kept: Mutex::new(Kept {
-                sets: lru::LruCache::unbounded(),
-                bytes: 0,
-            }),
-            budget_bytes,
+            kept: Kept::new(budget_bytes),
             from_docs,
         }
     }
@@ -210,7 +199,7 @@ impl DenseSets {
         let dense = info.doc_freq >= self.from_docs
             && info.doc_freq.saturating_mul(DENSE_ONE_IN) >= reader.max_doc();
         let key = dense.then(|| (reader.segment_id(), term.clone()));
-        if let Some(set) = key.as_ref().and_then(|key| self.get(key)) {
+        if let Some(set) = key.as_ref().and_then(|key| self.kept.get(key)) {
             bits.union_with(&set);
             return Ok(());
         }
@@ -222,44 +211,13 @@ impl DenseSets {
         let mut set = DocBits::empty(reader.max_doc());
         add_blocks(&mut block, &mut set);
         bits.union_with(&set);
-        self.keep(key, set);
+        self.kept.put(key, set);
         Ok(())
-    }
-
-    fn get(&self, key: &(SegmentId, Term)) -> Option<Arc<DocBits>> {
-        self.lock().sets.get(key).cloned()
-    }
-
-    fn keep(&self, key: (SegmentId, Term), set: DocBits) {
-        let bytes = set.bytes();
-        let mut kept = self.lock();
-        if let Some(old) = kept.sets.put(key, Arc::new(set)) {
-            kept.bytes -= old.bytes();
-        }
-        kept.bytes += bytes;
-        while kept.bytes > self.budget_bytes {
-            let Some((_, out)) = kept.sets.pop_lru() else {
-                break;
-            };
-            kept.bytes -= out.bytes();
-        }
-    }
-
-    /// Forgets every kept set.
-    pub fn clear(&self) {
-        let mut kept = self.lock();
-        kept.sets.clear();
-        kept.bytes = 0;
     }
 
     /// How many sets are kept, and their size in bytes.
     pub fn kept(&self) -> (usize, usize) {
-        let kept = self.lock();
-        (kept.sets.len(), kept.bytes)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
-        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+        self.kept.size()
     }
 }
 
@@ -278,14 +236,6 @@ fn add_blocks(block: &mut tantivy::postings::BlockSegmentPostings, bits: &mut Do
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tantivy::schema::Field;
-
-    fn key(segment: SegmentId, word: &str) -> (SegmentId, Term) {
-        (
-            segment,
-            Term::from_field_text(Field::from_field_id(0), word),
-        )
-    }
 
     /// Every term of the bundled collection's stem and root fields, alone
     /// and in unions, gives the same set whether its postings are decoded
@@ -328,29 +278,5 @@ mod tests {
         }
         assert_eq!(decoded.kept().0, 0);
         assert!(kept.kept().0 > 100, "{} sets kept", kept.kept().0);
-    }
-
-    /// Past its budget the cache lets the least recently used sets go, and
-    /// counts its bytes right as sets come, go and are replaced.
-    #[test]
-    fn keeps_the_most_recent_sets_within_the_budget() {
-        let bytes = DocBits::empty(640).bytes();
-        assert_eq!(bytes, 80);
-        let sets = DenseSets::new(3 * bytes, 1);
-        let segment = SegmentId::generate_random();
-        for word in ["a", "b", "c"] {
-            sets.keep(key(segment, word), DocBits::empty(640));
-        }
-        assert_eq!(sets.kept(), (3, 3 * bytes));
-        assert!(sets.get(&key(segment, "a")).is_some(), "a is now recent");
-        sets.keep(key(segment, "d"), DocBits::full(640));
-        assert_eq!(sets.kept(), (3, 3 * bytes));
-        assert!(sets.get(&key(segment, "b")).is_none(), "b was least recent");
-        assert_eq!(sets.get(&key(segment, "d")).unwrap().count(), 640);
-        sets.keep(key(segment, "d"), DocBits::empty(640));
-        assert_eq!(sets.kept(), (3, 3 * bytes));
-        assert!(sets.get(&key(SegmentId::generate_random(), "a")).is_none());
-        sets.clear();
-        assert_eq!(sets.kept(), (0, 0));
     }
 }

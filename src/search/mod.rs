@@ -11,6 +11,7 @@ pub mod counts;
 pub mod execute;
 pub mod facets;
 pub mod highlight;
+pub mod kept;
 pub mod live;
 pub mod matching;
 pub mod plan;

@@ -733,14 +733,11 @@ mod tests {
         let corpus =
             crate::ingest::import(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
                 .unwrap();
-        let hard = [
-            "Srdce a čin, o.p.s. a s. r. o.",
-            "sociálně-právní ochrana, ZŠ/MŠ, EKO-ANO",
-            "Kadan\u{30C} posky\u{AD}továny",
-            "slovo-ktere-je-opravdu-hodne-hodne-hodne-dlouhe-a-nema-konec nic",
-            "",
-        ];
-        let texts = corpus.measures.iter().map(|m| m.text.as_str()).chain(hard);
+        let texts = corpus
+            .measures
+            .iter()
+            .map(|m| m.text.as_str())
+            .chain(forms::HARD_TEXTS);
         let mut compared = 0;
         for text in texts {
             let one_pass = spelled(shipped.words(text));
