@@ -81,12 +81,6 @@ impl Champions {
     }
 }
 
-impl Weighed for Best {
-    fn bytes(&self) -> usize {
-        self.best.len() * std::mem::size_of::<(DocId, Score)>()
-    }
-}
-
 /// A ranking's best measures in one segment, best first.
 #[derive(Debug)]
 pub struct Best {
@@ -142,6 +136,12 @@ impl Best {
         // answer only when it is full and neither can enter it.
         top.threshold()
             .is_some_and(|worst| worst > 0.0 && self.beyond.is_none_or(|b| b < worst))
+    }
+}
+
+impl Weighed for Best {
+    fn bytes(&self) -> usize {
+        self.best.len() * std::mem::size_of::<(DocId, Score)>()
     }
 }
 
