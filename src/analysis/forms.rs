@@ -14,6 +14,7 @@
 //! separate chains'.
 
 use std::cell::RefCell;
+use std::ops::Range;
 use std::rc::Rc;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
@@ -50,7 +51,7 @@ pub enum Form {
 /// The tokens of one text in each form. The words of a form are stored
 /// end to end in one string, so analysing a text allocates a handful of
 /// buffers rather than a string per word and form.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Forms {
     /// Position and byte offsets in the text of each word, and of each
     /// pair of words.
@@ -60,6 +61,8 @@ pub struct Forms {
     /// Per form: the words, concatenated, and where each ends.
     words: [String; 6],
     ends: [Vec<usize>; 6],
+    /// Whether the pairs have been added.
+    paired: bool,
 }
 
 impl Forms {
@@ -81,6 +84,7 @@ impl Forms {
                 f if f < 4 => Vec::with_capacity(words),
                 _ => Vec::new(),
             }),
+            paired: false,
         }
     }
 
@@ -99,9 +103,7 @@ impl Forms {
 
     /// The `i`th word in `form`.
     pub fn word(&self, form: Form, i: usize) -> &str {
-        let f = form as usize;
-        let start = if i == 0 { 0 } else { self.ends[f][i - 1] };
-        &self.words[f][start..self.ends[f][i]]
+        &self.words[form as usize][self.span(form, i)]
     }
 
     /// Where the `i`th token of `form` stands in the text, in bytes.
@@ -143,7 +145,6 @@ impl Forms {
 pub fn forms(text: &str) -> Forms {
     let mut forms = word_forms(text);
     forms.add_pairs();
-    forms.add_stem_pairs();
     forms
 }
 
@@ -178,30 +179,16 @@ pub fn word_forms(text: &str) -> Forms {
 }
 
 impl Forms {
-    /// Pairs of neighbouring words that both carry meaning: no function
-    /// word, no number.
+    /// Adds both kinds of pairs: neighbouring content words, folded
+    /// ([`Form::Pairs`]), and successive content words at most
+    /// [`STEM_PAIR_REACH`] positions apart, stemmed ([`Form::StemPairs`]).
+    /// A content word carries meaning: no function word, no number.
     fn add_pairs(&mut self) {
-        self.reserve_pairs(Form::Pairs);
-        let content = |forms: &Forms, i: usize| is_content(forms.word(Form::Folded, i));
-        for i in 1..self.places.len() {
-            let ((position, from, _), (next_position, _, to)) =
-                (self.places[i - 1], self.places[i]);
-            if next_position == position + 1 && content(self, i - 1) && content(self, i) {
-                let pair = format!(
-                    "{} {}",
-                    self.word(Form::Folded, i - 1),
-                    self.word(Form::Folded, i)
-                );
-                self.pair_places.push((position, from, to));
-                self.push(Form::Pairs, &pair);
-            }
+        if self.paired {
+            return;
         }
-    }
-}
-
-impl Forms {
-    /// Successive content words, stemmed, at most one position apart.
-    fn add_stem_pairs(&mut self) {
+        self.paired = true;
+        self.reserve_pairs(Form::Pairs);
         self.reserve_pairs(Form::StemPairs);
         let content: Vec<usize> = (0..self.places.len())
             .filter(|&i| is_content(self.word(Form::Folded, i)))
@@ -209,12 +196,37 @@ impl Forms {
         for pair in content.windows(2) {
             let (a, b) = (pair[0], pair[1]);
             let ((position, from, _), (next_position, _, to)) = (self.places[a], self.places[b]);
+            if next_position == position + 1 {
+                self.pair_places.push((position, from, to));
+                self.push_pair(Form::Pairs, Form::Folded, a, b);
+            }
             if next_position <= position + STEM_PAIR_REACH {
-                let joined = stem_pair(self.word(Form::Stem, a), self.word(Form::Stem, b));
                 self.stem_pair_places.push((position, from, to));
-                self.push(Form::StemPairs, &joined);
+                self.push_pair(Form::StemPairs, Form::Stem, a, b);
             }
         }
+    }
+
+    /// Adds to `pairs` the words `a` and `b` of `form` as one token, as
+    /// [`stem_pair`] joins them.
+    fn push_pair(&mut self, pairs: Form, form: Form, a: usize, b: usize) {
+        let (first, second) = (self.span(form, a), self.span(form, b));
+        let [words, joined] = self
+            .words
+            .get_disjoint_mut([form as usize, pairs as usize])
+            .expect("two different forms");
+        joined.push_str(&words[first]);
+        joined.push(PAIR_SEPARATOR);
+        joined.push_str(&words[second]);
+        let end = joined.len();
+        self.ends[pairs as usize].push(end);
+    }
+
+    /// Where the `i`th word of `form` is in its string of words.
+    fn span(&self, form: Form, i: usize) -> Range<usize> {
+        let f = form as usize;
+        let start = if i == 0 { 0 } else { self.ends[f][i - 1] };
+        start..self.ends[f][i]
     }
 }
 
@@ -243,26 +255,46 @@ pub fn is_content(folded: &str) -> bool {
 /// one function word may come between them.
 pub const STEM_PAIR_REACH: usize = 2;
 
+/// What joins the two words of a pair.
+const PAIR_SEPARATOR: char = ' ';
+
 /// Two stems as one [`Form::StemPairs`] term; queries build theirs here too.
 pub fn stem_pair(first: &str, second: &str) -> String {
-    format!("{first} {second}")
+    format!("{first}{PAIR_SEPARATOR}{second}")
 }
+
+/// How many texts' forms each thread keeps: a measure's places (towns,
+/// heading, localities) are indexed into two fields one field after the
+/// other, so each is met again a few texts later.
+const RECENT_TEXTS: usize = 8;
 
 thread_local! {
-    /// The last text analysed on this thread, and its forms.
-    static LAST: RefCell<Option<(String, Rc<Forms>)>> = const { RefCell::new(None) };
+    /// The texts analysed last on this thread, and their forms.
+    static RECENT: RefCell<std::collections::VecDeque<(String, Rc<Forms>)>> =
+        const { RefCell::new(std::collections::VecDeque::new()) };
 }
 
-fn cached_forms(text: &str) -> Rc<Forms> {
-    LAST.with(|last| {
-        let mut last = last.borrow_mut();
-        if let Some((cached, forms)) = last.as_ref()
-            && cached == text
-        {
+/// The forms of `text`, with the pairs when `form` is one of them: from
+/// the texts analysed last on this thread when it is one of them.
+fn cached_forms(text: &str, form: Form) -> Rc<Forms> {
+    let pairs = matches!(form, Form::Pairs | Form::StemPairs);
+    RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        if let Some((_, forms)) = recent.iter_mut().find(|(cached, _)| cached == text) {
+            if pairs {
+                Rc::make_mut(forms).add_pairs();
+            }
             return forms.clone();
         }
-        let computed = Rc::new(forms(text));
-        *last = Some((text.to_owned(), computed.clone()));
+        let mut computed = word_forms(text);
+        if pairs {
+            computed.add_pairs();
+        }
+        let computed = Rc::new(computed);
+        if recent.len() == RECENT_TEXTS {
+            recent.pop_back();
+        }
+        recent.push_front((text.to_owned(), computed.clone()));
         computed
     })
 }
@@ -288,7 +320,7 @@ impl Tokenizer for OnePass {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> OnePassStream {
         OnePassStream {
-            forms: cached_forms(text),
+            forms: cached_forms(text, self.0),
             form: self.0,
             next: 0,
             token: Token::default(),
@@ -382,6 +414,54 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// Pairs as defined: neighbouring content words, folded; successive
+    /// content words at most a function word apart, stemmed; each with the
+    /// place of its first word and the offsets of both. Checked word by
+    /// word on every bundled measure and the hard cases.
+    #[test]
+    fn pairs_are_the_content_words_side_by_side() {
+        let corpus =
+            crate::ingest::import(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
+                .unwrap();
+        let texts = corpus
+            .measures
+            .iter()
+            .map(|m| m.text.as_str())
+            .chain(HARD_TEXTS);
+        let mut pairs_seen = 0;
+        for text in texts {
+            let words = word_forms(text);
+            let n = words.len(Form::Exact);
+            let (mut pairs, mut stem_pairs) = (Vec::new(), Vec::new());
+            for a in 0..n {
+                let content = |i| is_content(words.word(Form::Folded, i));
+                if !content(a) {
+                    continue;
+                }
+                let place = words.places[a];
+                if let Some(b) = (a + 1..n).find(|&b| content(b)) {
+                    let next = words.places[b];
+                    let joined = |form| format!("{} {}", words.word(form, a), words.word(form, b));
+                    if b == a + 1 && next.0 == place.0 + 1 {
+                        pairs.push((joined(Form::Folded), place.0, place.1..next.2));
+                    }
+                    if next.0 <= place.0 + STEM_PAIR_REACH {
+                        stem_pairs.push((joined(Form::Stem), place.0, place.1..next.2));
+                    }
+                }
+            }
+            let forms = forms(text);
+            assert_eq!(triples(&forms.tokens(Form::Pairs)), pairs, "{text}");
+            assert_eq!(
+                triples(&forms.tokens(Form::StemPairs)),
+                stem_pairs,
+                "{text}"
+            );
+            pairs_seen += pairs.len();
+        }
+        assert!(pairs_seen > 300, "only {pairs_seen} pairs");
     }
 
     /// The cache serves each field of a text the right form, and a new text
