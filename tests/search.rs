@@ -398,10 +398,11 @@ fn champion_lists_rank_as_scoring_every_hit() {
         }
     }
     assert!(compared > 300, "only {compared} requests had hits");
+    let [_, (what, lists, bytes)] = s.kept();
+    assert_eq!(what, "champion_lists");
     assert!(
-        s.champion_lists().len() > 20,
-        "{} lists built",
-        s.champion_lists().len()
+        lists > 20 && bytes > 0,
+        "{lists} lists built, {bytes} bytes"
     );
 }
 

@@ -39,6 +39,11 @@ struct ResultLabels {
     result: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KeptLabels {
+    what: &'static str,
+}
+
 /// Every metric, registered once.
 pub struct Metrics {
     registry: Registry,
@@ -50,6 +55,8 @@ pub struct Metrics {
     rebuilds: Family<ResultLabels, Counter>,
     last_rebuild: Gauge,
     last_rebuild_success: Gauge,
+    kept: Family<KeptLabels, Gauge>,
+    kept_bytes: Family<KeptLabels, Gauge>,
 }
 
 /// Latency buckets from 100 µs to 2.5 s: searches take milliseconds.
@@ -105,8 +112,21 @@ impl Default for Metrics {
             "1 if the last rebuild succeeded, 0 if it failed or none ran",
             Gauge::clone(&last_rebuild_success),
         );
+        let (kept, kept_bytes) = Default::default();
+        registry.register(
+            "search_kept",
+            "What the searcher keeps across searches: common words' sets, champion lists",
+            Family::<KeptLabels, Gauge>::clone(&kept),
+        );
+        registry.register(
+            "search_kept_bytes",
+            "Memory taken by what the searcher keeps, in bytes",
+            Family::<KeptLabels, Gauge>::clone(&kept_bytes),
+        );
         Metrics {
             registry,
+            kept,
+            kept_bytes,
             requests,
             latency,
             documents,
@@ -156,7 +176,7 @@ pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: N
     get,
     path = "/metrics",
     tag = "operations",
-    summary = "Prometheus metrics (OpenMetrics text): requests by route and status, latency, index documents and generation, rebuilds",
+    summary = "Prometheus metrics (OpenMetrics text): requests by route and status, latency, index documents and generation, rebuilds, what the searcher keeps",
     responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text", body = String))
 )]
 pub async fn render(State(state): State<Arc<AppState>>) -> Response {
@@ -179,6 +199,11 @@ pub async fn render(State(state): State<Arc<AppState>>) -> Response {
         .map_or((0, false), |(t, ok)| (unix_seconds(t), ok));
     metrics.last_rebuild.set(when);
     metrics.last_rebuild_success.set(i64::from(ok));
+    for (what, count, bytes) in searcher.kept() {
+        let labels = KeptLabels { what };
+        metrics.kept.get_or_create(&labels).set(count as i64);
+        metrics.kept_bytes.get_or_create(&labels).set(bytes as i64);
+    }
     let mut body = String::new();
     if let Err(e) = prometheus_client::encoding::text::encode(&mut body, &metrics.registry) {
         return super::ApiError::Internal(format!("cannot encode metrics: {e}")).into_response();

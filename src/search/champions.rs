@@ -71,13 +71,9 @@ impl Champions {
         Ok(self.kept.put(key, build()?))
     }
 
-    /// How many lists are kept.
-    pub fn len(&self) -> usize {
-        self.kept.size().0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    /// How many lists are kept, and their size in bytes.
+    pub fn size(&self) -> (usize, usize) {
+        self.kept.size()
     }
 }
 

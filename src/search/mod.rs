@@ -288,14 +288,15 @@ impl Searcher {
         &self.generation.meta
     }
 
-    /// The champion lists kept for this generation.
-    pub fn champion_lists(&self) -> &champions::Champions {
-        &self.champions
-    }
-
-    /// The sets of measures with a common term kept for this generation.
-    pub fn dense_sets(&self) -> &matching::DenseSets {
-        &self.dense
+    /// What the searcher keeps within a memory budget (common words' sets,
+    /// champion lists): each one's name, how many it holds and their bytes.
+    pub fn kept(&self) -> [(&'static str, usize, usize); 2] {
+        let (sets, set_bytes) = self.dense.kept();
+        let (lists, list_bytes) = self.champions.size();
+        [
+            ("dense_sets", sets, set_bytes),
+            ("champion_lists", lists, list_bytes),
+        ]
     }
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
