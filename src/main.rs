@@ -165,7 +165,7 @@ fn search(query: &str, data: &std::path::Path, index: &std::path::Path, limit: u
                 "{} measures match {:?} ({} ms)",
                 response.total, query, response.took_ms
             );
-            for hit in response.hits {
+            for hit in response.hits.iter() {
                 println!(
                     "{:>7.3}  {}  [{}]  {}",
                     hit.score,

@@ -137,8 +137,8 @@ fn ours(searcher: &Searcher, q: &str) -> Vec<String> {
         .search(&request)
         .unwrap()
         .hits
-        .into_iter()
-        .map(|h| h.id)
+        .iter()
+        .map(|h| h.id.clone())
         .collect()
 }
 

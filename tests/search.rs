@@ -11,7 +11,7 @@ fn search(searcher: &Searcher, q: &str) -> Vec<Hit> {
         limit: 20,
         ..SearchRequest::default()
     };
-    searcher.search(&request).unwrap().hits
+    searcher.search(&request).unwrap().hits.to_vec()
 }
 
 fn ids(hits: &[Hit]) -> Vec<&str> {
@@ -270,7 +270,7 @@ fn hits_read_side_by_side_show_the_same_as_hits_from_the_cache() {
             .collect()
     };
     assert_eq!(shown(&read), shown(&cached));
-    for hit in &read.hits {
+    for hit in read.hits.iter() {
         assert_eq!(s.measure(&hit.id).unwrap().text, hit.text, "{}", hit.id);
         assert!(
             hit.highlight.contains("<mark>"),
