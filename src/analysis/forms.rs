@@ -299,11 +299,24 @@ fn cached_forms(text: &str, form: Form) -> Rc<Forms> {
     })
 }
 
-/// Texts with the tokenizer's hard cases (abbreviations, compounds,
-/// decomposed letters and soft hyphens, a word too long to index, nothing),
-/// for tests that hold two ways of analysing a text equal.
+/// Every bundled measure's text and the tokenizer's hard cases, for tests
+/// that hold two ways of analysing a text equal.
 #[cfg(test)]
-pub(crate) const HARD_TEXTS: [&str; 5] = [
+pub(crate) fn sample_texts() -> Vec<String> {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let corpus = crate::ingest::import(&data).expect("the bundled data imports");
+    corpus
+        .measures
+        .into_iter()
+        .map(|m| m.text)
+        .chain(HARD_TEXTS.map(String::from))
+        .collect()
+}
+
+/// Texts with the tokenizer's hard cases: abbreviations, compounds,
+/// decomposed letters and soft hyphens, a word too long to index, nothing.
+#[cfg(test)]
+const HARD_TEXTS: [&str; 5] = [
     "Srdce a čin, o.p.s. a s. r. o.",
     "sociálně-právní ochrana, ZŠ/MŠ, EKO-ANO",
     "Kadan\u{30C} posky\u{AD}továny",
@@ -383,14 +396,8 @@ mod tests {
     /// tokens in one pass as through the registered chains.
     #[test]
     fn one_pass_equals_the_registered_chains() {
-        let corpus =
-            crate::ingest::import(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
-                .unwrap();
-        let texts = corpus
-            .measures
-            .iter()
-            .map(|m| m.text.as_str())
-            .chain(HARD_TEXTS);
+        let texts = sample_texts();
+        let texts = texts.iter().map(String::as_str);
         for text in texts {
             let forms = forms(text);
             assert_eq!(
@@ -422,14 +429,8 @@ mod tests {
     /// word on every bundled measure and the hard cases.
     #[test]
     fn pairs_are_the_content_words_side_by_side() {
-        let corpus =
-            crate::ingest::import(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
-                .unwrap();
-        let texts = corpus
-            .measures
-            .iter()
-            .map(|m| m.text.as_str())
-            .chain(HARD_TEXTS);
+        let texts = sample_texts();
+        let texts = texts.iter().map(String::as_str);
         let mut pairs_seen = 0;
         for text in texts {
             let words = word_forms(text);
