@@ -5,9 +5,10 @@
 //! again and lowercase or fold it again. Instead the text is tokenized once
 //! and each token lowercased, folded, stemmed and reduced to its root in
 //! turn, each step from the one before ([`forms`]). [`OnePass`] serves one
-//! of the four token lists to tantivy; the four fields of a document are
-//! indexed one after another on one thread, so a per-thread cache of the
-//! last text's forms computes them once for all four. Queries (and the
+//! of the token lists to tantivy; the fields of a document are indexed one
+//! after another on one thread, so a per-thread cache of the last few
+//! texts' forms computes them once for all of a text's fields (the word
+//! pairs only for the fields that index them). Queries (and the
 //! hits highlighted for them) take their words' four forms from
 //! [`word_forms`], the same pass without the pairs, so they are analysed
 //! exactly as the index was; tests hold the one-pass tokens equal to the
@@ -107,7 +108,7 @@ impl Forms {
     }
 
     /// Where the `i`th token of `form` stands in the text, in bytes.
-    pub fn range(&self, form: Form, i: usize) -> std::ops::Range<usize> {
+    pub fn range(&self, form: Form, i: usize) -> Range<usize> {
         let (_, from, to) = self.places_of(form)[i];
         from..to
     }
