@@ -245,6 +245,51 @@ fn a_repeated_request_is_answered_from_the_cache_with_the_same_result() {
     assert!(s.cached(&other).is_none(), "another page is another answer");
 }
 
+/// What a searcher keeps from one search for the next (plans by query,
+/// terms, shown measures, answers) never changes an answer: two searchers
+/// of one index, asked the same requests in opposite orders, answer each
+/// alike. The requests are every judged query as typed and without its
+/// diacritics (whose plans differ only in the exact forms' weight), alone,
+/// filtered by region and on the second page: the same query text with
+/// other filters or another page, which takes its plan from the cache.
+#[test]
+fn answers_do_not_depend_on_what_was_asked_before() {
+    let (first, dir) = common::bundled_searcher();
+    let second = Searcher::open(opatreni::index::open(dir.path()).unwrap()).unwrap();
+    let mut requests = Vec::new();
+    for q in judged_queries() {
+        for q in [opatreni::ingest::text::fold(&q), q] {
+            for (region, offset) in [(None, 0), (Some("ustecky"), 0), (None, 5)] {
+                let mut request = SearchRequest {
+                    q: q.clone(),
+                    offset,
+                    ..SearchRequest::default()
+                };
+                request.filters.region.extend(region.map(String::from));
+                requests.push(request);
+            }
+        }
+    }
+    let answer = |s: &Searcher, r: &SearchRequest| {
+        let a = s.search(r).unwrap();
+        let hits: Vec<(String, f64, String)> = a
+            .hits
+            .iter()
+            .map(|h| (h.id.clone(), h.score, h.highlight.clone()))
+            .collect();
+        (hits, a.total, a.facets)
+    };
+    let forward: Vec<_> = requests.iter().map(|r| answer(&first, r)).collect();
+    let backward: Vec<_> = requests.iter().rev().map(|r| answer(&second, r)).collect();
+    for (request, (f, b)) in requests
+        .iter()
+        .zip(forward.iter().zip(backward.iter().rev()))
+    {
+        assert_eq!(f, b, "{request:?}");
+    }
+    assert!(forward.iter().filter(|(hits, ..)| !hits.is_empty()).count() > requests.len() / 2);
+}
+
 /// A page's measures are read side by side when several are not cached,
 /// and taken from the cache of shown measures when they are: either way
 /// each hit shows its own measure, highlighted for this query.

@@ -52,6 +52,9 @@ pub const DEFAULT_SUGGESTIONS: usize = 8;
 /// How many recent answers a searcher keeps.
 const ANSWERS_CACHED: usize = 1024;
 
+/// How many recent queries' plans a searcher keeps: as many as answers.
+const PLANS_CACHED: usize = ANSWERS_CACHED;
+
 /// From this many hits to read on one page, they are read side by side.
 const READ_SIDE_BY_SIDE_FROM: usize = 4;
 
@@ -196,6 +199,12 @@ pub struct Searcher {
     /// and a generation never changes, so an answer stays right for the
     /// searcher's life; a rebuild makes a new searcher with an empty cache.
     answers: std::sync::Mutex<lru::LruCache<SearchRequest, SearchResponse>>,
+    /// Recent queries' plans, by the query as typed. A front end asks the
+    /// same query again with a facet ticked or on the next page, each a
+    /// new answer but the same plan, and planning (analysing the words,
+    /// correcting typos, finding synonyms and each form's statistics) is a
+    /// quarter of a search of a small collection.
+    plans: std::sync::Mutex<lru::LruCache<String, Arc<plan::Plan>>>,
     /// Measures shown recently, read from the store and analysed for
     /// highlighting: a fresh query's hits are mostly measures other
     /// queries showed, and reading and analysing them was most of a
@@ -273,6 +282,9 @@ impl Searcher {
             everything: std::sync::OnceLock::new(),
             answers: std::sync::Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(ANSWERS_CACHED).expect("a positive capacity"),
+            )),
+            plans: std::sync::Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(PLANS_CACHED).expect("a positive capacity"),
             )),
             shown: std::sync::Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(SHOWN_CACHED).expect("a positive capacity"),
@@ -387,16 +399,7 @@ impl Searcher {
             }]);
         }
         let searcher = self.reader.searcher();
-        let plan = plan::plan(
-            &UserQuery::parse(&request.q),
-            &plan::Context {
-                stats: &searcher,
-                fields: &self.generation.fields,
-                synonyms: &self.synonyms,
-                analyzers: &self.analyzers,
-                vocabularies: &self.vocabularies,
-            },
-        );
+        let plan = self.plan(&request.q, &searcher);
         let unfiltered = selected.iter().all(Option::is_none) && conditions.is_empty();
         let collected = if plan.matches_all() && unfiltered {
             // The whole collection, as listed: counts computed once per
@@ -446,6 +449,28 @@ impl Searcher {
             hits: hits.into(),
             facets,
         })
+    }
+
+    /// The plan of query `q`, planned now or recently. Everything a plan
+    /// depends on (the query, the index's terms and statistics, the
+    /// synonyms) is fixed for the searcher's life.
+    fn plan(&self, q: &str, searcher: &tantivy::Searcher) -> Arc<plan::Plan> {
+        let lock = || self.plans.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(plan) = lock().get(q) {
+            return plan.clone();
+        }
+        let plan = Arc::new(plan::plan(
+            &UserQuery::parse(q),
+            &plan::Context {
+                stats: searcher,
+                fields: &self.generation.fields,
+                synonyms: &self.synonyms,
+                analyzers: &self.analyzers,
+                vocabularies: &self.vocabularies,
+            },
+        ));
+        lock().put(q.to_owned(), plan.clone());
+        plan
     }
 
     /// The facet counts of the whole collection, collected on first use and
