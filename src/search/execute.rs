@@ -26,7 +26,7 @@ use super::champions::{Best, CHAMPIONS, Champions, Key};
 use super::facets::{
     Collected, Conditions, Facet, FacetTables, Ranked, SegmentTable, Selection, TopHits,
 };
-use super::matching::{DenseSets, Match};
+use super::matching::{DenseSets, InSegment, Match};
 use super::plan::{Bonus, Plan, Ranking};
 use super::rank::{Cursors, ScoredTerms, TermCache};
 use crate::index::Fields;
@@ -151,18 +151,15 @@ impl SegmentSearch<'_> {
             reader,
             ordinal: ordinal as u32,
             table,
+            terms: self.target.terms,
             dense: self.target.dense,
             champions: self.target.champions,
         };
-        let matched = self.plan.matching.eval(searcher, reader, segment.dense)?;
+        let matched = self.plan.matching.eval(&segment.at())?;
         let filters = self
             .filters
             .iter()
-            .map(|f| {
-                f.as_ref()
-                    .map(|m| m.eval(searcher, reader, segment.dense))
-                    .transpose()
-            })
+            .map(|f| f.as_ref().map(|m| m.eval(&segment.at())).transpose())
             .collect::<tantivy::Result<Vec<Option<DocBits>>>>()?;
         let mut counts = self.target.tables.zero_counts();
         let (hits, total) = segment.count(matched, &filters, &self.conditions, &mut counts);
@@ -211,11 +208,23 @@ struct Segment<'a> {
     reader: &'a SegmentReader,
     ordinal: u32,
     table: &'a SegmentTable,
+    terms: &'a TermCache,
     dense: &'a DenseSets,
     champions: &'a Champions,
 }
 
 impl Segment<'_> {
+    /// Where a [`Match`] is evaluated in this segment.
+    fn at(&self) -> InSegment<'_> {
+        InSegment {
+            searcher: self.searcher,
+            reader: self.reader,
+            ordinal: self.ordinal as usize,
+            terms: self.terms,
+            dense: self.dense,
+        }
+    }
+
     /// Counts the matched measures in the facets and returns the hits and
     /// how many they are.
     ///
@@ -327,11 +336,7 @@ impl<'p> Ranker<'p> {
                 }
                 // The hits with every word first: they carry the bonus and
                 // set a high bar for the others.
-                let mut all = Match::Every(bonus.presence.clone()).eval(
-                    segment.searcher,
-                    segment.reader,
-                    segment.dense,
-                )?;
+                let mut all = Match::Every(bonus.presence.clone()).eval(&segment.at())?;
                 all.intersect_with(&hits);
                 let mut others = hits;
                 others.subtract(&all);
@@ -401,11 +406,8 @@ fn champions(
             .collect(),
     };
     let best = segment.champions.get_or_build(key, || {
-        let every = Match::AnyTerm(terms.weighted().map(|(t, _)| t.clone()).collect()).eval(
-            segment.searcher,
-            segment.reader,
-            segment.dense,
-        )?;
+        let every = Match::AnyTerm(terms.weighted().map(|(t, _)| t.clone()).collect())
+            .eval(&segment.at())?;
         let mut scored = Vec::with_capacity(every.count() as usize);
         terms
             .cursors(segment.reader, segment.ordinal as usize)?

@@ -15,6 +15,19 @@ use tantivy::{COLLECT_BLOCK_BUFFER_LEN, DocSet, SegmentReader, Term};
 
 use super::bits::DocBits;
 use super::kept::Kept;
+use super::rank::TermCache;
+
+/// One segment of a generation, where a [`Match`] is evaluated, and what
+/// the searcher keeps of the generation's terms across searches.
+pub struct InSegment<'a> {
+    pub searcher: &'a tantivy::Searcher,
+    pub reader: &'a SegmentReader,
+    pub ordinal: usize,
+    /// Where each term's postings are: looked up in the segment's term
+    /// dictionary once per generation, not once per search.
+    pub terms: &'a TermCache,
+    pub dense: &'a DenseSets,
+}
 
 /// A set of measures, stated in terms of the index.
 #[derive(Debug)]
@@ -49,13 +62,9 @@ impl Clone for Match {
 
 impl Match {
     /// The set in one segment, deleted measures left out.
-    pub fn eval(
-        &self,
-        searcher: &tantivy::Searcher,
-        reader: &SegmentReader,
-        dense: &DenseSets,
-    ) -> tantivy::Result<DocBits> {
-        let mut bits = self.eval_including_deleted(searcher, reader, dense)?;
+    pub fn eval(&self, at: &InSegment) -> tantivy::Result<DocBits> {
+        let reader = at.reader;
+        let mut bits = self.eval_including_deleted(at)?;
         if let Some(alive) = reader.alive_bitset() {
             let mut deleted = DocBits::empty(reader.max_doc());
             for doc in 0..reader.max_doc() {
@@ -68,25 +77,20 @@ impl Match {
         Ok(bits)
     }
 
-    fn eval_including_deleted(
-        &self,
-        searcher: &tantivy::Searcher,
-        reader: &SegmentReader,
-        dense: &DenseSets,
-    ) -> tantivy::Result<DocBits> {
-        let max_doc = reader.max_doc();
+    fn eval_including_deleted(&self, at: &InSegment) -> tantivy::Result<DocBits> {
+        let max_doc = at.reader.max_doc();
         Ok(match self {
             Match::Everything => DocBits::full(max_doc),
             Match::AnyTerm(terms) => {
                 let mut bits = DocBits::empty(max_doc);
                 for term in terms {
-                    dense.add_postings(reader, term, &mut bits)?;
+                    at.dense.add_postings(at, term, &mut bits)?;
                 }
                 bits
             }
             Match::Query(query) => {
-                let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
-                let mut scorer = weight.scorer(reader, 1.0)?;
+                let weight = query.weight(EnableScoring::disabled_from_searcher(at.searcher))?;
+                let mut scorer = weight.scorer(at.reader, 1.0)?;
                 let mut bits = DocBits::empty(max_doc);
                 let mut buffer = [0; COLLECT_BLOCK_BUFFER_LEN];
                 loop {
@@ -103,12 +107,12 @@ impl Match {
                 let Some(first) = sets.next() else {
                     return Ok(DocBits::full(max_doc));
                 };
-                let mut bits = first.eval_including_deleted(searcher, reader, dense)?;
+                let mut bits = first.eval_including_deleted(at)?;
                 for set in sets {
                     if bits.is_empty() {
                         break;
                     }
-                    bits.intersect_with(&set.eval_including_deleted(searcher, reader, dense)?);
+                    bits.intersect_with(&set.eval_including_deleted(at)?);
                 }
                 bits
             }
@@ -119,21 +123,21 @@ impl Match {
                         // Straight into the union, without a set of its own.
                         Match::AnyTerm(terms) => {
                             for term in terms {
-                                dense.add_postings(reader, term, &mut bits)?;
+                                at.dense.add_postings(at, term, &mut bits)?;
                             }
                         }
-                        _ => bits.union_with(&set.eval_including_deleted(searcher, reader, dense)?),
+                        _ => bits.union_with(&set.eval_including_deleted(at)?),
                     }
                 }
                 bits
             }
             Match::Except(kept, removed) => {
-                let mut bits = kept.eval_including_deleted(searcher, reader, dense)?;
+                let mut bits = kept.eval_including_deleted(at)?;
                 for set in removed {
                     if bits.is_empty() {
                         break;
                     }
-                    bits.subtract(&set.eval_including_deleted(searcher, reader, dense)?);
+                    bits.subtract(&set.eval_including_deleted(at)?);
                 }
                 bits
             }
@@ -186,16 +190,12 @@ impl DenseSets {
 
     /// Adds the measures with `term` to `bits`: a kept set, or the term's
     /// postings decoded a block at a time (and kept when dense).
-    fn add_postings(
-        &self,
-        reader: &SegmentReader,
-        term: &Term,
-        bits: &mut DocBits,
-    ) -> tantivy::Result<()> {
-        let index = reader.inverted_index(term.field())?;
-        let Some(info) = index.get_term_info(term)? else {
+    fn add_postings(&self, at: &InSegment, term: &Term, bits: &mut DocBits) -> tantivy::Result<()> {
+        let known = at.terms.get(at.searcher, term)?;
+        let Some(info) = known.info(at.ordinal) else {
             return Ok(());
         };
+        let reader = at.reader;
         let dense = info.doc_freq >= self.from_docs
             && info.doc_freq.saturating_mul(DENSE_ONE_IN) >= reader.max_doc();
         let key = dense.then(|| (reader.segment_id(), term.clone()));
@@ -203,7 +203,9 @@ impl DenseSets {
             bits.union_with(&set);
             return Ok(());
         }
-        let mut block = index.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+        let mut block = reader
+            .inverted_index(term.field())?
+            .read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
         let Some(key) = key else {
             add_blocks(&mut block, bits);
             return Ok(());
@@ -258,14 +260,22 @@ mod tests {
         assert!(terms.len() > 500, "{} terms", terms.len());
         let decoded = DenseSets::new(0, u32::MAX);
         let kept = DenseSets::new(usize::MAX, 1);
+        let terms_cache = TermCache::default();
+        let at = |dense| InSegment {
+            searcher: &searcher,
+            reader,
+            ordinal: 0,
+            terms: &terms_cache,
+            dense,
+        };
         let sets = || {
             terms
                 .chunks(3)
                 .map(|chunk| {
                     let set = Match::AnyTerm(chunk.to_vec());
                     (
-                        set.eval(&searcher, reader, &decoded).unwrap(),
-                        set.eval(&searcher, reader, &kept).unwrap(),
+                        set.eval(&at(&decoded)).unwrap(),
+                        set.eval(&at(&kept)).unwrap(),
                     )
                 })
                 .collect::<Vec<_>>()

@@ -51,7 +51,11 @@ impl Default for TermCache {
 }
 
 impl TermCache {
-    fn get(&self, searcher: &tantivy::Searcher, term: &Term) -> tantivy::Result<Arc<KnownTerm>> {
+    pub fn get(
+        &self,
+        searcher: &tantivy::Searcher,
+        term: &Term,
+    ) -> tantivy::Result<Arc<KnownTerm>> {
         if let Some(known) = self.lock().get(term) {
             return Ok(known.clone());
         }
@@ -101,6 +105,12 @@ impl KnownTerm {
             reach: readers.iter().map(|_| OnceLock::new()).collect(),
             infos,
         })
+    }
+
+    /// Where the term's postings are in the segment with `ordinal`, if it
+    /// has any.
+    pub fn info(&self, ordinal: usize) -> Option<&TermInfo> {
+        self.infos.get(ordinal)?.as_ref()
     }
 
     /// The term's score in a measure with `fieldnorm` that has it `freq`
