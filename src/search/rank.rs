@@ -23,11 +23,12 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
+use tantivy::InvertedIndexReader;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::postings::TermInfo;
 use tantivy::query::{Bm25StatisticsProvider, Bm25Weight};
-use tantivy::schema::IndexRecordOption;
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, Score, SegmentReader, TERMINATED, Term};
 
 use super::bits::DocBits;
@@ -163,15 +164,29 @@ impl ScoredTerms {
     /// Cursors over the postings of the terms `reader` has, in plan order.
     pub fn cursors(&self, reader: &SegmentReader, ordinal: usize) -> tantivy::Result<Cursors<'_>> {
         let mut cursors = Vec::with_capacity(self.terms.len());
+        // A plan's terms are in a few fields, and finding a field's readers
+        // costs as much as opening a short posting list.
+        let mut fields: Vec<(Field, Arc<InvertedIndexReader>, FieldNormReader)> = Vec::new();
         for (position, (term, weight, known)) in self.terms.iter().enumerate() {
-            let Some(Some(info)) = known.infos.get(ordinal) else {
+            let Some(info) = known.info(ordinal) else {
                 continue;
             };
             let field = term.field();
-            let postings = reader
-                .inverted_index(field)?
-                .read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
-            let fieldnorms = reader.get_fieldnorms_reader(field)?;
+            let (index, fieldnorms) = match fields.iter().find(|(f, ..)| *f == field) {
+                Some((_, index, fieldnorms)) => (index, fieldnorms.clone()),
+                None => {
+                    let readers = (
+                        field,
+                        reader.inverted_index(field)?,
+                        reader.get_fieldnorms_reader(field)?,
+                    );
+                    fields.push(readers);
+                    let (_, index, fieldnorms) = fields.last().expect("just pushed");
+                    (index, fieldnorms.clone())
+                }
+            };
+            let postings =
+                index.read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
             let reach = if postings.doc_freq() <= MEASURED_UP_TO {
                 *known.reach[ordinal].get_or_init(|| {
                     let best = best_score(postings.clone(), &fieldnorms, known);
