@@ -138,7 +138,7 @@ fn ours(searcher: &Searcher, q: &str) -> Vec<String> {
         .unwrap()
         .hits
         .iter()
-        .map(|h| h.id.clone())
+        .map(|h| h.id.to_string())
         .collect()
 }
 

@@ -15,13 +15,13 @@ fn search(searcher: &Searcher, q: &str) -> Vec<Hit> {
 }
 
 fn ids(hits: &[Hit]) -> Vec<&str> {
-    hits.iter().map(|h| h.id.as_str()).collect()
+    hits.iter().map(|h| &*h.id).collect()
 }
 
 fn highlight_of<'a>(hits: &'a [Hit], id: &str) -> &'a str {
     &hits
         .iter()
-        .find(|h| h.id == id)
+        .find(|h| *h.id == *id)
         .unwrap_or_else(|| panic!("{id} not found"))
         .highlight
 }
@@ -275,7 +275,7 @@ fn answers_do_not_depend_on_what_was_asked_before() {
         let hits: Vec<(String, f64, String)> = a
             .hits
             .iter()
-            .map(|h| (h.id.clone(), h.score, h.highlight.clone()))
+            .map(|h| (h.id.to_string(), h.score, h.highlight.clone()))
             .collect();
         (hits, a.total, a.facets)
     };
@@ -311,12 +311,12 @@ fn hits_read_side_by_side_show_the_same_as_hits_from_the_cache() {
     let shown = |r: &opatreni::search::SearchResponse| -> Vec<(String, String, String)> {
         r.hits
             .iter()
-            .map(|h| (h.id.clone(), h.text.clone(), h.highlight.clone()))
+            .map(|h| (h.id.to_string(), h.text.to_string(), h.highlight.clone()))
             .collect()
     };
     assert_eq!(shown(&read), shown(&cached));
     for hit in read.hits.iter() {
-        assert_eq!(s.measure(&hit.id).unwrap().text, hit.text, "{}", hit.id);
+        assert_eq!(s.measure(&hit.id).unwrap().text, *hit.text, "{}", hit.id);
         assert!(
             hit.highlight.contains("<mark>"),
             "{}: {}",
@@ -434,7 +434,7 @@ fn champion_lists_rank_as_scoring_every_hit() {
                     .unwrap()
                     .hits
                     .iter()
-                    .map(|h| (h.id.clone(), h.score))
+                    .map(|h| (h.id.to_string(), h.score))
                     .collect()
             };
             let each = ranked(Strategy::ScoreEach);
@@ -484,7 +484,7 @@ fn pruned_ranking_equals_scoring_every_hit() {
             // Scores are summed in the same order either way, so even
             // ties come out in the same (listing) order.
             let ranked = |r: &opatreni::search::SearchResponse| -> Vec<(String, f64)> {
-                r.hits.iter().map(|h| (h.id.clone(), h.score)).collect()
+                r.hits.iter().map(|h| (h.id.to_string(), h.score)).collect()
             };
             assert_eq!(ranked(&each), ranked(&pruned), "{q}");
             compared += usize::from(each.total > 0);
