@@ -108,6 +108,22 @@ impl KnownTerm {
         })
     }
 
+    /// How near the term's best posting in the segment with `ordinal`
+    /// comes to BM25's bound, measured on first use.
+    fn reach(
+        &self,
+        ordinal: usize,
+        postings: impl FnOnce() -> std::io::Result<BlockSegmentPostings>,
+        fieldnorms: &FieldNormReader,
+    ) -> std::io::Result<Score> {
+        let reach = &self.reach[ordinal];
+        if let Some(reach) = reach.get() {
+            return Ok(*reach);
+        }
+        let best = best_score(postings()?, fieldnorms, self);
+        Ok(*reach.get_or_init(|| (best / self.bm25.max_score()).min(1.0)))
+    }
+
     /// Where the term's postings are in the segment with `ordinal`, if it
     /// has any.
     pub fn info(&self, ordinal: usize) -> Option<&TermInfo> {
@@ -185,18 +201,21 @@ impl ScoredTerms {
                     (index, fieldnorms.clone())
                 }
             };
-            let postings =
-                index.read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
-            let reach = if postings.doc_freq() <= MEASURED_UP_TO {
-                *known.reach[ordinal].get_or_init(|| {
-                    let best = best_score(postings.clone(), &fieldnorms, known);
-                    (best / known.bm25.max_score()).min(1.0)
-                })
+            let reach = if info.doc_freq <= MEASURED_UP_TO {
+                known.reach(
+                    ordinal,
+                    || index.read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs),
+                    &fieldnorms,
+                )?
             } else {
                 1.0
             };
+            // Opened straight into its place: the postings are a kilobyte
+            // of decoding buffers, and moving them twice on the way was a
+            // tenth of opening them.
             cursors.push(Cursor {
-                postings,
+                postings: index
+                    .read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?,
                 at: 0,
                 fieldnorms,
                 known,
