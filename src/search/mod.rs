@@ -234,8 +234,8 @@ pub struct Searcher {
     /// Recent queries' plans, by the query as typed. A front end asks the
     /// same query again with a facet ticked or on the next page, each a
     /// new answer but the same plan, and planning (analysing the words,
-    /// correcting typos, finding synonyms and each form's statistics) is a
-    /// quarter of a search of a small collection.
+    /// correcting typos, finding synonyms and each form's statistics) was a
+    /// third of a fresh search of the bundled collection.
     plans: std::sync::Mutex<lru::LruCache<String, Arc<plan::Plan>>>,
     /// Measures shown recently, read from the store and analysed for
     /// highlighting: a fresh query's hits are mostly measures other
