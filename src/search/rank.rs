@@ -180,27 +180,13 @@ impl ScoredTerms {
     /// Cursors over the postings of the terms `reader` has, in plan order.
     pub fn cursors(&self, reader: &SegmentReader, ordinal: usize) -> tantivy::Result<Cursors<'_>> {
         let mut cursors = Vec::with_capacity(self.terms.len());
-        // A plan's terms are in a few fields, and finding a field's readers
-        // costs as much as opening a short posting list.
-        let mut fields: Vec<(Field, Arc<InvertedIndexReader>, FieldNormReader)> = Vec::new();
+        let mut fields = FieldReaders::default();
         for (position, (term, weight, known)) in self.terms.iter().enumerate() {
             let Some(info) = known.info(ordinal) else {
                 continue;
             };
-            let field = term.field();
-            let (index, fieldnorms) = match fields.iter().find(|(f, ..)| *f == field) {
-                Some((_, index, fieldnorms)) => (index, fieldnorms.clone()),
-                None => {
-                    let readers = (
-                        field,
-                        reader.inverted_index(field)?,
-                        reader.get_fieldnorms_reader(field)?,
-                    );
-                    fields.push(readers);
-                    let (_, index, fieldnorms) = fields.last().expect("just pushed");
-                    (index, fieldnorms.clone())
-                }
-            };
+            let (index, fieldnorms) = fields.of(reader, term.field())?;
+            let fieldnorms = fieldnorms.clone();
             let reach = if info.doc_freq <= MEASURED_UP_TO {
                 known.reach(
                     ordinal,
@@ -211,8 +197,7 @@ impl ScoredTerms {
                 1.0
             };
             // Opened straight into its place: the postings are a kilobyte
-            // of decoding buffers, and moving them twice on the way was a
-            // tenth of opening them.
+            // of decoding buffers, and each move on the way copies them.
             cursors.push(Cursor {
                 postings: index
                     .read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?,
@@ -225,6 +210,35 @@ impl ScoredTerms {
             });
         }
         Ok(Cursors(cursors))
+    }
+}
+
+/// A segment's readers of the fields a plan's terms are in, each found
+/// once: a plan's twenty-odd terms are in a few fields, and finding a
+/// field's readers costs as much as opening a short posting list.
+#[derive(Default)]
+struct FieldReaders(Vec<(Field, Arc<InvertedIndexReader>, FieldNormReader)>);
+
+impl FieldReaders {
+    fn of(
+        &mut self,
+        reader: &SegmentReader,
+        field: Field,
+    ) -> tantivy::Result<(&Arc<InvertedIndexReader>, &FieldNormReader)> {
+        let at = match self.0.iter().position(|(f, ..)| *f == field) {
+            Some(at) => at,
+            None => {
+                let readers = (
+                    field,
+                    reader.inverted_index(field)?,
+                    reader.get_fieldnorms_reader(field)?,
+                );
+                self.0.push(readers);
+                self.0.len() - 1
+            }
+        };
+        let (_, index, fieldnorms) = &self.0[at];
+        Ok((index, fieldnorms))
     }
 }
 
