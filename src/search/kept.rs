@@ -1,13 +1,55 @@
-//! What a searcher keeps across searches within a memory budget: the
-//! least recently used goes first once the values' bytes exceed it.
+//! What a searcher keeps across searches, the least recently used going
+//! first.
 //!
 //! The sets of common words ([`super::matching::DenseSets`]) and the
 //! champion lists ([`super::champions`]) differ a hundredfold in size from
 //! one value to the next (a bitset is as large as its segment), so they are
-//! bounded by bytes, not by count.
+//! bounded by bytes ([`Kept`]). Answers, plans, shown measures and terms
+//! are of about one size each and bounded by count ([`Recent`]).
 
+use std::borrow::Borrow;
 use std::hash::Hash;
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
+
+/// An LRU cache of the last `capacity` values, shared between threads.
+/// A lookup hands out a clone, so values are cheap to clone (`Arc`s, or
+/// answers whose parts are).
+pub struct Recent<K: Hash + Eq, V: Clone>(Mutex<lru::LruCache<K, V>>);
+
+impl<K: Hash + Eq, V: Clone> Recent<K, V> {
+    pub fn new(capacity: usize) -> Self {
+        let capacity = NonZeroUsize::new(capacity).expect("a positive capacity");
+        Recent(Mutex::new(lru::LruCache::new(capacity)))
+    }
+
+    /// The value of `key`, now the most recently used.
+    pub fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        self.lock().get(key).cloned()
+    }
+
+    /// The value of each of `keys`, under one lock.
+    pub fn get_each<'k>(&self, keys: impl IntoIterator<Item = &'k K>) -> Vec<Option<V>>
+    where
+        K: 'k,
+    {
+        let mut values = self.lock();
+        keys.into_iter().map(|k| values.get(k).cloned()).collect()
+    }
+
+    /// Keeps `value` under `key`, letting the least recently used go.
+    pub fn put(&self, key: K, value: V) {
+        self.lock().put(key, value);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, lru::LruCache<K, V>> {
+        // A panic while holding the lock leaves only a cache behind.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
 
 /// A value that knows how much memory it takes.
 pub trait Weighed {
@@ -89,6 +131,20 @@ mod tests {
         fn bytes(&self) -> usize {
             self.0
         }
+    }
+
+    /// Past its capacity the cache lets the least recently used go; a
+    /// lookup makes a value recent.
+    #[test]
+    fn recent_keeps_the_last_values_used() {
+        let recent = Recent::new(2);
+        recent.put("a".to_owned(), 1);
+        recent.put("b".to_owned(), 2);
+        assert_eq!(recent.get("a"), Some(1), "a is now recent");
+        recent.put("c".to_owned(), 3);
+        assert_eq!(recent.get("b"), None, "b was least recent");
+        let keys = ["a", "b", "c"].map(String::from);
+        assert_eq!(recent.get_each(&keys), [Some(1), None, Some(3)]);
     }
 
     /// Past its budget the cache lets the least recently used go, and

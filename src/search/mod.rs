@@ -39,6 +39,7 @@ pub use counts::{Counted, FacetCount, FacetCounts, FacetNames};
 pub use facets::{
     Collected, Comparison, Facet, FacetTables, FacetValues, Literal, Selection, YearBound,
 };
+use kept::Recent;
 pub use query::UserQuery;
 pub use suggest::{Suggester, Suggestion};
 
@@ -230,18 +231,18 @@ pub struct Searcher {
     /// the whole collection, every keystroke for a prefix already typed),
     /// and a generation never changes, so an answer stays right for the
     /// searcher's life; a rebuild makes a new searcher with an empty cache.
-    answers: std::sync::Mutex<lru::LruCache<SearchRequest, SearchResponse>>,
+    answers: Recent<SearchRequest, SearchResponse>,
     /// Recent queries' plans, by the query as typed. A front end asks the
     /// same query again with a facet ticked or on the next page, each a
     /// new answer but the same plan, and planning (analysing the words,
     /// correcting typos, finding synonyms and each form's statistics) was a
     /// third of a fresh search of the bundled collection.
-    plans: std::sync::Mutex<lru::LruCache<String, Arc<plan::Plan>>>,
+    plans: Recent<String, Arc<plan::Plan>>,
     /// Measures shown recently, read from the store and analysed for
     /// highlighting: a fresh query's hits are mostly measures other
     /// queries showed, and reading and analysing them was most of a
     /// search of a small collection.
-    shown: std::sync::Mutex<lru::LruCache<tantivy::DocAddress, Arc<Shown>>>,
+    shown: Recent<tantivy::DocAddress, Arc<Shown>>,
     analyzers: plan::Analyzers,
     vocabularies: plan::Vocabularies,
     /// One thread per core, for searching a large collection's segments
@@ -312,15 +313,9 @@ impl Searcher {
             dense: matching::DenseSets::default(),
             champions: champions::Champions::default(),
             everything: std::sync::OnceLock::new(),
-            answers: std::sync::Mutex::new(lru::LruCache::new(
-                std::num::NonZeroUsize::new(ANSWERS_CACHED).expect("a positive capacity"),
-            )),
-            plans: std::sync::Mutex::new(lru::LruCache::new(
-                std::num::NonZeroUsize::new(PLANS_CACHED).expect("a positive capacity"),
-            )),
-            shown: std::sync::Mutex::new(lru::LruCache::new(
-                std::num::NonZeroUsize::new(SHOWN_CACHED).expect("a positive capacity"),
-            )),
+            answers: Recent::new(ANSWERS_CACHED),
+            plans: Recent::new(PLANS_CACHED),
+            shown: Recent::new(SHOWN_CACHED),
             vocabularies,
             analyzers: plan::Analyzers::of(&generation.index, generation.chains),
             reader,
@@ -353,10 +348,7 @@ impl Searcher {
             return Ok(answer);
         }
         let answer = self.compute(request, execute::Strategy::Auto)?;
-        self.answers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .put(request.clone(), answer.clone());
+        self.answers.put(request.clone(), answer.clone());
         Ok(answer)
     }
 
@@ -365,12 +357,7 @@ impl Searcher {
     /// search to another thread.
     pub fn cached(&self, request: &SearchRequest) -> Option<SearchResponse> {
         let started = Instant::now();
-        let mut answer = self
-            .answers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(request)?
-            .clone();
+        let mut answer = self.answers.get(request)?;
         answer.took_ms = round(started.elapsed().as_secs_f64() * 1000.0, 3);
         Some(answer)
     }
@@ -481,9 +468,8 @@ impl Searcher {
     /// depends on (the query, the index's terms and statistics, the
     /// synonyms) is fixed for the searcher's life.
     fn plan(&self, q: &str, searcher: &tantivy::Searcher) -> Arc<plan::Plan> {
-        let lock = || self.plans.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(plan) = lock().get(q) {
-            return plan.clone();
+        if let Some(plan) = self.plans.get(q) {
+            return plan;
         }
         let plan = Arc::new(plan::plan(
             &UserQuery::parse(q),
@@ -495,7 +481,7 @@ impl Searcher {
                 vocabularies: &self.vocabularies,
             },
         ));
-        lock().put(q.to_owned(), plan.clone());
+        self.plans.put(q.to_owned(), plan.clone());
         plan
     }
 
@@ -642,10 +628,7 @@ impl Searcher {
         searcher: &tantivy::Searcher,
         addresses: Vec<tantivy::DocAddress>,
     ) -> Result<Vec<Arc<Shown>>, SearchError> {
-        let cached: Vec<Option<Arc<Shown>>> = {
-            let mut shown = self.lock_shown();
-            addresses.iter().map(|a| shown.get(a).cloned()).collect()
-        };
+        let cached = self.shown.get_each(&addresses);
         let missing: Vec<tantivy::DocAddress> = addresses
             .iter()
             .zip(&cached)
@@ -683,17 +666,8 @@ impl Searcher {
         let measure = self.stored_measure(searcher, address)?;
         let words = self.analyzers.words(&measure.text);
         let shown = Arc::new(Shown::new(measure, words));
-        self.lock_shown().put(address, shown.clone());
+        self.shown.put(address, shown.clone());
         Ok(shown)
-    }
-
-    fn lock_shown(
-        &self,
-    ) -> std::sync::MutexGuard<'_, lru::LruCache<tantivy::DocAddress, Arc<Shown>>> {
-        // A panic while holding the lock leaves only a cache behind.
-        self.shown
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn stored_measure(

@@ -21,7 +21,7 @@
 //! plan's order, so the pruned walk and scoring every hit agree to the last
 //! bit, and ties fall to the listing order, not to rounding.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use tantivy::InvertedIndexReader;
 use tantivy::fieldnorm::FieldNormReader;
@@ -32,22 +32,21 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, Score, SegmentReader, TERMINATED, Term};
 
 use super::bits::DocBits;
+use super::kept::Recent;
 
 /// What a generation's terms are known to score, kept across searches: a
 /// fresh query mostly repeats words other queries had, and looking a term
 /// up in every segment's dictionary and computing its BM25 tables was most
 /// of ranking a small collection. Nothing here changes during a
 /// generation's life.
-pub struct TermCache(Mutex<lru::LruCache<Term, Arc<KnownTerm>>>);
+pub struct TermCache(Recent<Term, Arc<KnownTerm>>);
 
 /// Terms kept at most (a few KiB each).
 const TERMS_KEPT: usize = 16_384;
 
 impl Default for TermCache {
     fn default() -> Self {
-        TermCache(Mutex::new(lru::LruCache::new(
-            std::num::NonZeroUsize::new(TERMS_KEPT).expect("a positive capacity"),
-        )))
+        TermCache(Recent::new(TERMS_KEPT))
     }
 }
 
@@ -57,19 +56,12 @@ impl TermCache {
         searcher: &tantivy::Searcher,
         term: &Term,
     ) -> tantivy::Result<Arc<KnownTerm>> {
-        if let Some(known) = self.lock().get(term) {
-            return Ok(known.clone());
+        if let Some(known) = self.0.get(term) {
+            return Ok(known);
         }
         let known = Arc::new(KnownTerm::look_up(searcher, term)?);
-        self.lock().put(term.clone(), known.clone());
+        self.0.put(term.clone(), known.clone());
         Ok(known)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, lru::LruCache<Term, Arc<KnownTerm>>> {
-        // A panic while holding the lock leaves only a cache behind.
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
