@@ -195,6 +195,10 @@ impl DenseSets {
         let Some(info) = known.info(at.ordinal) else {
             return Ok(());
         };
+        if let Some(docs) = known.short_docs(at.ordinal) {
+            bits.extend(docs);
+            return Ok(());
+        }
         let reader = at.reader;
         let dense = info.doc_freq >= self.from_docs
             && info.doc_freq.saturating_mul(DENSE_ONE_IN) >= reader.max_doc();
@@ -241,7 +245,8 @@ mod tests {
 
     /// Every term of the bundled collection's stem and root fields, alone
     /// and in unions, gives the same set whether its postings are decoded
-    /// or its set is kept (and then reused).
+    /// on each use, kept decoded with the term, or kept as a set (and then
+    /// reused).
     #[test]
     fn kept_sets_equal_decoded_postings() {
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
@@ -260,12 +265,15 @@ mod tests {
         assert!(terms.len() > 500, "{} terms", terms.len());
         let decoded = DenseSets::new(0, u32::MAX);
         let kept = DenseSets::new(usize::MAX, 1);
-        let terms_cache = TermCache::default();
-        let at = |dense| InSegment {
+        let (opened, short) = (
+            TermCache::keeping_decoded_up_to(0),
+            TermCache::keeping_decoded_up_to(u32::MAX),
+        );
+        let at = |terms, dense| InSegment {
             searcher: &searcher,
             reader,
             ordinal: 0,
-            terms: &terms_cache,
+            terms,
             dense,
         };
         let sets = || {
@@ -273,18 +281,19 @@ mod tests {
                 .chunks(3)
                 .map(|chunk| {
                     let set = Match::AnyTerm(chunk.to_vec());
-                    (
-                        set.eval(&at(&decoded)).unwrap(),
-                        set.eval(&at(&kept)).unwrap(),
-                    )
+                    [
+                        set.eval(&at(&opened, &decoded)).unwrap(),
+                        set.eval(&at(&opened, &kept)).unwrap(),
+                        set.eval(&at(&short, &decoded)).unwrap(),
+                    ]
+                    .map(|bits| bits.iter().collect::<Vec<_>>())
                 })
                 .collect::<Vec<_>>()
         };
-        for (decoded, kept) in sets().into_iter().chain(sets()) {
-            assert_eq!(
-                decoded.iter().collect::<Vec<_>>(),
-                kept.iter().collect::<Vec<_>>()
-            );
+        for [decoded, kept, short] in sets().into_iter().chain(sets()) {
+            assert!(!decoded.is_empty());
+            assert_eq!(decoded, kept);
+            assert_eq!(decoded, short);
         }
         assert_eq!(decoded.kept().0, 0);
         assert!(kept.kept().0 > 100, "{} sets kept", kept.kept().0);

@@ -39,28 +39,42 @@ use super::kept::Recent;
 /// up in every segment's dictionary and computing its BM25 tables was most
 /// of ranking a small collection. Nothing here changes during a
 /// generation's life.
-pub struct TermCache(Recent<Term, Arc<KnownTerm>>);
+pub struct TermCache {
+    known: Recent<Term, Arc<KnownTerm>>,
+    /// Postings of at most this many measures in a segment are kept
+    /// decoded ([`Short`]).
+    short_up_to: u32,
+}
 
 /// Terms kept at most (a few KiB each).
 const TERMS_KEPT: usize = 16_384;
 
 impl Default for TermCache {
     fn default() -> Self {
-        TermCache(Recent::new(TERMS_KEPT))
+        TermCache::keeping_decoded_up_to(SHORT_UP_TO)
     }
 }
 
 impl TermCache {
+    /// A cache that keeps decoded the postings of at most `short_up_to`
+    /// measures in a segment: tests compare 0 (none) with the default.
+    pub fn keeping_decoded_up_to(short_up_to: u32) -> Self {
+        TermCache {
+            known: Recent::new(TERMS_KEPT),
+            short_up_to,
+        }
+    }
+
     pub fn get(
         &self,
         searcher: &tantivy::Searcher,
         term: &Term,
     ) -> tantivy::Result<Arc<KnownTerm>> {
-        if let Some(known) = self.0.get(term) {
+        if let Some(known) = self.known.get(term) {
             return Ok(known);
         }
-        let known = Arc::new(KnownTerm::look_up(searcher, term)?);
-        self.0.put(term.clone(), known.clone());
+        let known = Arc::new(KnownTerm::look_up(searcher, term, self.short_up_to)?);
+        self.known.put(term.clone(), known.clone());
         Ok(known)
     }
 }
@@ -77,16 +91,61 @@ pub struct KnownTerm {
     /// Per segment ordinal: how near the term's best posting comes to
     /// BM25's theoretical maximum, measured the first time it is needed.
     reach: Vec<OnceLock<Score>>,
+    /// Per segment ordinal: the postings, decoded, where they are short.
+    short: Vec<Option<Short>>,
+}
+
+/// A term's postings in a segment where few measures have it, decoded
+/// when the term is first looked up. Opening a posting list fills a
+/// kilobyte of decoding buffers, which costs more than a few postings do
+/// to read; on a small collection every list is short, and opening
+/// twenty-odd of them was a sixth of a fresh search.
+pub struct Short {
+    docs: Box<[DocId]>,
+    /// Empty where the field keeps no frequencies.
+    freqs: Box<[u32]>,
+}
+
+/// Postings of at most this many measures in a segment are kept decoded:
+/// at most a kilobyte a term and segment.
+const SHORT_UP_TO: u32 = 128;
+
+impl Short {
+    fn decode(mut postings: BlockSegmentPostings) -> Self {
+        let (mut docs, mut freqs) = (Vec::new(), Vec::new());
+        while !postings.docs().is_empty() {
+            docs.extend_from_slice(postings.docs());
+            freqs.extend_from_slice(postings.freqs());
+            postings.advance();
+        }
+        Short {
+            docs: docs.into(),
+            freqs: freqs.into(),
+        }
+    }
 }
 
 impl KnownTerm {
-    fn look_up(searcher: &tantivy::Searcher, term: &Term) -> tantivy::Result<Self> {
+    fn look_up(
+        searcher: &tantivy::Searcher,
+        term: &Term,
+        short_up_to: u32,
+    ) -> tantivy::Result<Self> {
         let readers = searcher.segment_readers();
         let field = term.field();
-        let infos = readers
-            .iter()
-            .map(|reader| Ok(reader.inverted_index(field)?.get_term_info(term)?))
-            .collect::<tantivy::Result<Vec<_>>>()?;
+        let mut infos = Vec::with_capacity(readers.len());
+        let mut short = Vec::with_capacity(readers.len());
+        for reader in readers {
+            let index = reader.inverted_index(field)?;
+            let info = index.get_term_info(term)?;
+            short.push(match &info {
+                Some(info) if info.doc_freq <= short_up_to => Some(Short::decode(
+                    index.read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?,
+                )),
+                _ => None,
+            });
+            infos.push(info);
+        }
         let documents: u64 = readers.iter().map(|r| u64::from(r.max_doc())).sum();
         let tokens = searcher.total_num_tokens(field)?;
         let average = tokens as Score / documents.max(1) as Score;
@@ -97,15 +156,16 @@ impl KnownTerm {
             bm25,
             reach: readers.iter().map(|_| OnceLock::new()).collect(),
             infos,
+            short,
         })
     }
 
     /// How near the term's best posting in the segment with `ordinal`
     /// comes to BM25's bound, measured on first use.
-    fn reach(
-        &self,
+    fn reach<'a>(
+        &'a self,
         ordinal: usize,
-        postings: impl FnOnce() -> std::io::Result<BlockSegmentPostings>,
+        postings: impl FnOnce() -> std::io::Result<Postings<'a>>,
         fieldnorms: &FieldNormReader,
     ) -> std::io::Result<Score> {
         let reach = &self.reach[ordinal];
@@ -120,6 +180,29 @@ impl KnownTerm {
     /// has any.
     pub fn info(&self, ordinal: usize) -> Option<&TermInfo> {
         self.infos.get(ordinal)?.as_ref()
+    }
+
+    /// The measures of the segment with `ordinal` that have the term, if
+    /// its postings there are short (kept decoded).
+    pub fn short_docs(&self, ordinal: usize) -> Option<&[DocId]> {
+        Some(&self.short.get(ordinal)?.as_ref()?.docs)
+    }
+
+    /// The term's postings in the segment with `ordinal`, which has it
+    /// where `info` says: the decoded ones if short, else opened.
+    fn postings(
+        &self,
+        ordinal: usize,
+        index: &InvertedIndexReader,
+        info: &TermInfo,
+    ) -> std::io::Result<Postings<'_>> {
+        match self.short.get(ordinal).and_then(Option::as_ref) {
+            Some(short) => Ok(Postings::Short(short)),
+            None => Ok(Postings::Blocks(index.read_block_postings_from_terminfo(
+                info,
+                IndexRecordOption::WithFreqs,
+            )?)),
+        }
     }
 
     /// The term's score in a measure with `fieldnorm` that has it `freq`
@@ -182,17 +265,17 @@ impl ScoredTerms {
             let reach = if info.doc_freq <= MEASURED_UP_TO {
                 known.reach(
                     ordinal,
-                    || index.read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs),
+                    || known.postings(ordinal, index, info),
                     &fieldnorms,
                 )?
             } else {
                 1.0
             };
-            // Opened straight into its place: the postings are a kilobyte
-            // of decoding buffers, and each move on the way copies them.
+            // Opened straight into its place: block postings are a
+            // kilobyte of decoding buffers, and each move on the way
+            // copies them.
             cursors.push(Cursor {
-                postings: index
-                    .read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?,
+                postings: known.postings(ordinal, index, info)?,
                 at: 0,
                 fieldnorms,
                 known,
@@ -248,24 +331,73 @@ const MAX_MARGIN: Score = 1e-4;
 /// measure) is twice what measures of a sentence or two ever score, and
 /// MaxScore prunes by maxima: the closer they are, the fewer terms are
 /// essential.
-fn best_score(
-    mut postings: BlockSegmentPostings,
-    fieldnorms: &FieldNormReader,
-    known: &KnownTerm,
-) -> Score {
+fn best_score(mut postings: Postings, fieldnorms: &FieldNormReader, known: &KnownTerm) -> Score {
     let mut best: Score = 0.0;
     while !postings.docs().is_empty() {
         for (&doc, &freq) in postings.docs().iter().zip(postings.freqs()) {
             best = best.max(known.score(fieldnorms.fieldnorm_id(doc), freq));
         }
-        postings.advance();
+        if !postings.next_block() {
+            break;
+        }
     }
     best
 }
 
+/// A term's postings in a segment, a block at a time: a short list is one
+/// block, already decoded.
+// Boxing the blocks would allocate for every long list a search opens; a
+// cursor of a short list leaves its room unused instead.
+#[allow(clippy::large_enum_variant)]
+enum Postings<'a> {
+    Blocks(BlockSegmentPostings),
+    Short(&'a Short),
+}
+
+impl Postings<'_> {
+    /// The current block's measures.
+    #[inline]
+    fn docs(&self) -> &[DocId] {
+        match self {
+            Postings::Blocks(blocks) => blocks.docs(),
+            Postings::Short(short) => &short.docs,
+        }
+    }
+
+    /// The current block's frequencies.
+    #[inline]
+    fn freqs(&self) -> &[u32] {
+        match self {
+            Postings::Blocks(blocks) => blocks.freqs(),
+            Postings::Short(short) => &short.freqs,
+        }
+    }
+
+    /// Moves to the next block; false when there is none to move to.
+    fn next_block(&mut self) -> bool {
+        match self {
+            Postings::Blocks(blocks) => {
+                blocks.advance();
+                true
+            }
+            Postings::Short(_) => false,
+        }
+    }
+
+    /// Moves to the block that may hold `target`, which is past the
+    /// current block's last measure, and returns the place in it of the
+    /// first measure at or after `target` (past the end if none).
+    fn seek_block(&mut self, target: DocId) -> usize {
+        match self {
+            Postings::Blocks(blocks) => blocks.seek(target),
+            Postings::Short(short) => short.docs.len(),
+        }
+    }
+}
+
 /// One term's postings, read forward, with its scoring.
 struct Cursor<'a> {
-    postings: BlockSegmentPostings,
+    postings: Postings<'a>,
     /// The current posting's place in the decoded block.
     at: usize,
     fieldnorms: FieldNormReader,
@@ -302,7 +434,7 @@ impl Cursor<'_> {
                     None => self.at += ahead.partition_point(|&d| d < target),
                 }
             }
-            Some(_) => self.at = self.postings.seek(target),
+            Some(_) => self.at = self.postings.seek_block(target),
             None => {}
         }
     }
@@ -310,8 +442,10 @@ impl Cursor<'_> {
     #[inline]
     fn advance(&mut self) {
         self.at += 1;
-        if self.at >= self.postings.docs().len() && !self.postings.docs().is_empty() {
-            self.postings.advance();
+        if self.at >= self.postings.docs().len()
+            && !self.postings.docs().is_empty()
+            && self.postings.next_block()
+        {
             self.at = 0;
         }
     }
@@ -441,5 +575,84 @@ impl Cursors<'_> {
             // Terms that just became non-essential may still stand on the
             // candidate; the next seek moves them on.
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Offers of a walk or a scoring of every measure: each measure with
+    /// its score's bits.
+    type Offers = Vec<(DocId, u32)>;
+
+    /// Postings kept decoded score, seek and advance as the opened ones
+    /// do: over every term of the bundled collection's ranked fields, in
+    /// groups, scoring every measure and walking with bars low and high
+    /// offer the same measures with the same scores, to the bit.
+    #[test]
+    fn decoded_postings_rank_as_opened_ones() {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let dir = tempfile::tempdir().unwrap();
+        let generation = crate::index::build_from_data(&data, dir.path()).unwrap();
+        let searcher = generation.index.reader().unwrap().searcher();
+        let reader = searcher.segment_reader(0);
+        let fields = &generation.fields;
+        let mut terms = Vec::new();
+        for (field, weight) in [
+            (fields.text_exact, 1.0),
+            (fields.text_stem, 1.0),
+            (fields.phrases_stem, 1.5),
+            (fields.text_stem_pairs, 2.0),
+        ] {
+            let index = reader.inverted_index(field).unwrap();
+            let mut stream = index.terms().stream().unwrap();
+            while stream.advance() {
+                terms.push((Term::from_field_bytes(field, stream.key()), weight));
+            }
+        }
+        assert!(terms.len() > 1000, "{} terms", terms.len());
+        let every = DocBits::full(reader.max_doc());
+        let offers = |cache: &TermCache, group: &[(Term, Score)]| -> [Offers; 4] {
+            let scored = ScoredTerms::new(&searcher, cache, group).unwrap();
+            let cursors = || scored.cursors(reader, 0).unwrap();
+            let mut each = Vec::new();
+            cursors().score_each(&every, |doc, score| each.push((doc, score.to_bits())));
+            let walk = |bar: Score| {
+                let mut offered = Vec::new();
+                cursors().walk(&every, bar, |doc, score| {
+                    offered.push((doc, score.to_bits()));
+                    bar
+                });
+                offered
+            };
+            let most = each
+                .iter()
+                .map(|&(_, s)| Score::from_bits(s))
+                .fold(0.0, Score::max);
+            // Where each cursor stands after seeking every third measure
+            // and then past the last.
+            let mut stands = Vec::new();
+            let mut seeking = cursors();
+            for target in (0..reader.max_doc()).step_by(3).chain([reader.max_doc()]) {
+                for cursor in &mut seeking.0 {
+                    cursor.seek(target);
+                    assert!(cursor.doc() >= target);
+                    stands.push((cursor.doc(), 0));
+                }
+            }
+            [each, walk(0.0), walk(most / 2.0), stands]
+        };
+        let (opened, short) = (
+            TermCache::keeping_decoded_up_to(0),
+            TermCache::keeping_decoded_up_to(u32::MAX),
+        );
+        let mut offered = 0;
+        for group in terms.chunks(7) {
+            let expected = offers(&opened, group);
+            assert_eq!(expected, offers(&short, group), "{group:?}");
+            offered += expected[2].len();
+        }
+        assert!(offered > 100, "only {offered} measures over the high bars");
     }
 }
