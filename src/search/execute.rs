@@ -327,7 +327,7 @@ impl<'p> Ranker<'p> {
                 lacking,
             } => {
                 let strategy = segment.strategy;
-                let cursors = || terms.cursors(segment.reader, segment.ordinal as usize);
+                let cursors = || terms.cursors(segment.ordinal as usize);
                 if bonus.presence.is_empty() {
                     if ranked_by_champions(segment, terms, &hits, top)? {
                         return Ok(());
@@ -410,7 +410,7 @@ fn champions(
             .eval(&segment.at())?;
         let mut scored = Vec::with_capacity(every.count() as usize);
         terms
-            .cursors(segment.reader, segment.ordinal as usize)?
+            .cursors(segment.ordinal as usize)?
             .score_each(&every, |doc, score| scored.push((doc, score)));
         Ok(Best::of(scored, CHAMPIONS))
     })?;

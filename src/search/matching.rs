@@ -192,7 +192,7 @@ impl DenseSets {
     /// postings decoded a block at a time (and kept when dense).
     fn add_postings(&self, at: &InSegment, term: &Term, bits: &mut DocBits) -> tantivy::Result<()> {
         let known = at.terms.get(at.searcher, term)?;
-        let Some(info) = known.info(at.ordinal) else {
+        let Some(doc_freq) = known.doc_freq_in(at.ordinal) else {
             return Ok(());
         };
         if let Some(docs) = known.short_docs(at.ordinal) {
@@ -200,16 +200,16 @@ impl DenseSets {
             return Ok(());
         }
         let reader = at.reader;
-        let dense = info.doc_freq >= self.from_docs
-            && info.doc_freq.saturating_mul(DENSE_ONE_IN) >= reader.max_doc();
+        let dense =
+            doc_freq >= self.from_docs && doc_freq.saturating_mul(DENSE_ONE_IN) >= reader.max_doc();
         let key = dense.then(|| (reader.segment_id(), term.clone()));
         if let Some(set) = key.as_ref().and_then(|key| self.kept.get(key)) {
             bits.union_with(&set);
             return Ok(());
         }
-        let mut block = reader
-            .inverted_index(term.field())?
-            .read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+        let Some(mut block) = known.open_postings(at.ordinal, IndexRecordOption::Basic)? else {
+            return Ok(());
+        };
         let Some(key) = key else {
             add_blocks(&mut block, bits);
             return Ok(());

@@ -28,7 +28,7 @@ use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::postings::TermInfo;
 use tantivy::query::{Bm25StatisticsProvider, Bm25Weight};
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Score, SegmentReader, TERMINATED, Term};
 
 use super::bits::DocBits;
@@ -81,8 +81,8 @@ impl TermCache {
 
 /// One term of a generation: where its postings are, how it scores.
 pub struct KnownTerm {
-    /// Per segment ordinal: where its postings are, if it has any.
-    infos: Vec<Option<TermInfo>>,
+    /// Per segment ordinal: its postings there, if it has any.
+    segments: Vec<Option<Posted>>,
     /// BM25 over the whole collection, as tantivy's term queries compute it.
     bm25: Bm25Weight,
     /// The score in a measure that has the term once, by the measure's
@@ -91,8 +91,63 @@ pub struct KnownTerm {
     /// Per segment ordinal: how near the term's best posting comes to
     /// BM25's theoretical maximum, measured the first time it is needed.
     reach: Vec<OnceLock<Score>>,
-    /// Per segment ordinal: the postings, decoded, where they are short.
-    short: Vec<Option<Short>>,
+}
+
+/// A term's postings in one segment, with the readers of its field there:
+/// finding a field's readers in a segment costs as much as opening a
+/// short posting list, and a search did it for every field of its terms.
+struct Posted {
+    info: TermInfo,
+    index: Arc<InvertedIndexReader>,
+    /// `None` where the field keeps no lengths (it is never ranked).
+    fieldnorms: Option<FieldNormReader>,
+    /// The postings decoded, where they are short.
+    short: Option<Short>,
+}
+
+impl Posted {
+    /// The term's postings in `reader`, if it has any there.
+    fn look_up(
+        reader: &SegmentReader,
+        term: &Term,
+        short_up_to: u32,
+    ) -> tantivy::Result<Option<Self>> {
+        let field = term.field();
+        let index = reader.inverted_index(field)?;
+        let Some(info) = index.get_term_info(term)? else {
+            return Ok(None);
+        };
+        let short = if info.doc_freq <= short_up_to {
+            Some(Short::decode(index.read_block_postings_from_terminfo(
+                &info,
+                IndexRecordOption::WithFreqs,
+            )?))
+        } else {
+            None
+        };
+        let fieldnorms = if reader.schema().get_field_entry(field).has_fieldnorms() {
+            Some(reader.get_fieldnorms_reader(field)?)
+        } else {
+            None
+        };
+        Ok(Some(Posted {
+            info,
+            index,
+            fieldnorms,
+            short,
+        }))
+    }
+
+    /// The postings: the decoded ones if short, else opened.
+    fn postings(&self) -> std::io::Result<Postings<'_>> {
+        match &self.short {
+            Some(short) => Ok(Postings::Short(short)),
+            None => Ok(Postings::Blocks(Box::new(
+                self.index
+                    .read_block_postings_from_terminfo(&self.info, IndexRecordOption::WithFreqs)?,
+            ))),
+        }
+    }
 }
 
 /// A term's postings in a segment where few measures have it, decoded
@@ -133,30 +188,24 @@ impl KnownTerm {
     ) -> tantivy::Result<Self> {
         let readers = searcher.segment_readers();
         let field = term.field();
-        let mut infos = Vec::with_capacity(readers.len());
-        let mut short = Vec::with_capacity(readers.len());
-        for reader in readers {
-            let index = reader.inverted_index(field)?;
-            let info = index.get_term_info(term)?;
-            short.push(match &info {
-                Some(info) if info.doc_freq <= short_up_to => Some(Short::decode(
-                    index.read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?,
-                )),
-                _ => None,
-            });
-            infos.push(info);
-        }
+        let segments = readers
+            .iter()
+            .map(|reader| Posted::look_up(reader, term, short_up_to))
+            .collect::<tantivy::Result<Vec<_>>>()?;
         let documents: u64 = readers.iter().map(|r| u64::from(r.max_doc())).sum();
         let tokens = searcher.total_num_tokens(field)?;
         let average = tokens as Score / documents.max(1) as Score;
-        let doc_freq: u64 = infos.iter().flatten().map(|i| u64::from(i.doc_freq)).sum();
+        let doc_freq: u64 = segments
+            .iter()
+            .flatten()
+            .map(|p| u64::from(p.info.doc_freq))
+            .sum();
         let bm25 = Bm25Weight::for_one_term(doc_freq, documents, average);
         Ok(KnownTerm {
             once: std::array::from_fn(|id| bm25.score(id as u8, 1)),
             bm25,
             reach: readers.iter().map(|_| OnceLock::new()).collect(),
-            infos,
-            short,
+            segments,
         })
     }
 
@@ -176,33 +225,32 @@ impl KnownTerm {
         Ok(*reach.get_or_init(|| (best / self.bm25.max_score()).min(1.0)))
     }
 
-    /// Where the term's postings are in the segment with `ordinal`, if it
-    /// has any.
-    pub fn info(&self, ordinal: usize) -> Option<&TermInfo> {
-        self.infos.get(ordinal)?.as_ref()
+    fn posted(&self, ordinal: usize) -> Option<&Posted> {
+        self.segments.get(ordinal)?.as_ref()
+    }
+
+    /// In how many measures of the segment with `ordinal` the term is
+    /// (deleted ones included); `None` if in none.
+    pub fn doc_freq_in(&self, ordinal: usize) -> Option<u32> {
+        Some(self.posted(ordinal)?.info.doc_freq)
     }
 
     /// The measures of the segment with `ordinal` that have the term, if
     /// its postings there are short (kept decoded).
     pub fn short_docs(&self, ordinal: usize) -> Option<&[DocId]> {
-        Some(&self.short.get(ordinal)?.as_ref()?.docs)
+        Some(&self.posted(ordinal)?.short.as_ref()?.docs)
     }
 
-    /// The term's postings in the segment with `ordinal`, which has it
-    /// where `info` says: the decoded ones if short, else opened.
-    fn postings(
+    /// The term's postings in the segment with `ordinal`, opened with
+    /// `option`, if it has any there.
+    pub fn open_postings(
         &self,
         ordinal: usize,
-        index: &InvertedIndexReader,
-        info: &TermInfo,
-    ) -> std::io::Result<Postings<'_>> {
-        match self.short.get(ordinal).and_then(Option::as_ref) {
-            Some(short) => Ok(Postings::Short(short)),
-            None => Ok(Postings::Blocks(index.read_block_postings_from_terminfo(
-                info,
-                IndexRecordOption::WithFreqs,
-            )?)),
-        }
+        option: IndexRecordOption,
+    ) -> std::io::Result<Option<BlockSegmentPostings>> {
+        self.posted(ordinal)
+            .map(|p| p.index.read_block_postings_from_terminfo(&p.info, option))
+            .transpose()
     }
 
     /// The term's score in a measure with `fieldnorm` that has it `freq`
@@ -252,30 +300,26 @@ impl ScoredTerms {
         positions
     }
 
-    /// Cursors over the postings of the terms `reader` has, in plan order.
-    pub fn cursors(&self, reader: &SegmentReader, ordinal: usize) -> tantivy::Result<Cursors<'_>> {
+    /// Cursors over the postings of the terms the segment with `ordinal`
+    /// has, in plan order.
+    pub fn cursors(&self, ordinal: usize) -> tantivy::Result<Cursors<'_>> {
         let mut cursors = Vec::with_capacity(self.terms.len());
-        let mut fields = FieldReaders::default();
         for (position, (term, weight, known)) in self.terms.iter().enumerate() {
-            let Some(info) = known.info(ordinal) else {
+            let Some(posted) = known.posted(ordinal) else {
                 continue;
             };
-            let (index, fieldnorms) = fields.of(reader, term.field())?;
-            let fieldnorms = fieldnorms.clone();
-            let reach = if info.doc_freq <= MEASURED_UP_TO {
-                known.reach(
-                    ordinal,
-                    || known.postings(ordinal, index, info),
-                    &fieldnorms,
-                )?
+            let fieldnorms = posted.fieldnorms.as_ref().ok_or_else(|| {
+                tantivy::TantivyError::SchemaError(format!(
+                    "{term:?} is ranked, but its field keeps no lengths"
+                ))
+            })?;
+            let reach = if posted.info.doc_freq <= MEASURED_UP_TO {
+                known.reach(ordinal, || posted.postings(), fieldnorms)?
             } else {
                 1.0
             };
-            // Opened straight into its place: block postings are a
-            // kilobyte of decoding buffers, and each move on the way
-            // copies them.
             cursors.push(Cursor {
-                postings: known.postings(ordinal, index, info)?,
+                postings: posted.postings()?,
                 at: 0,
                 fieldnorms,
                 known,
@@ -285,35 +329,6 @@ impl ScoredTerms {
             });
         }
         Ok(Cursors(cursors))
-    }
-}
-
-/// A segment's readers of the fields a plan's terms are in, each found
-/// once: a plan's twenty-odd terms are in a few fields, and finding a
-/// field's readers costs as much as opening a short posting list.
-#[derive(Default)]
-struct FieldReaders(Vec<(Field, Arc<InvertedIndexReader>, FieldNormReader)>);
-
-impl FieldReaders {
-    fn of(
-        &mut self,
-        reader: &SegmentReader,
-        field: Field,
-    ) -> tantivy::Result<(&Arc<InvertedIndexReader>, &FieldNormReader)> {
-        let at = match self.0.iter().position(|(f, ..)| *f == field) {
-            Some(at) => at,
-            None => {
-                let readers = (
-                    field,
-                    reader.inverted_index(field)?,
-                    reader.get_fieldnorms_reader(field)?,
-                );
-                self.0.push(readers);
-                self.0.len() - 1
-            }
-        };
-        let (_, index, fieldnorms) = &self.0[at];
-        Ok((index, fieldnorms))
     }
 }
 
@@ -345,12 +360,11 @@ fn best_score(mut postings: Postings, fieldnorms: &FieldNormReader, known: &Know
 }
 
 /// A term's postings in a segment, a block at a time: a short list is one
-/// block, already decoded.
-// Boxing the blocks would allocate for every long list a search opens; a
-// cursor of a short list leaves its room unused instead.
-#[allow(clippy::large_enum_variant)]
+/// block, already decoded. Block postings are a kilobyte of decoding
+/// buffers, boxed: a cursor is moved into place, and a short list's would
+/// copy the kilobyte too.
 enum Postings<'a> {
-    Blocks(BlockSegmentPostings),
+    Blocks(Box<BlockSegmentPostings>),
     Short(&'a Short),
 }
 
@@ -400,7 +414,7 @@ struct Cursor<'a> {
     postings: Postings<'a>,
     /// The current posting's place in the decoded block.
     at: usize,
-    fieldnorms: FieldNormReader,
+    fieldnorms: &'a FieldNormReader,
     known: &'a KnownTerm,
     /// The term's weight in the plan.
     weight: Score,
@@ -615,7 +629,7 @@ mod tests {
         let every = DocBits::full(reader.max_doc());
         let offers = |cache: &TermCache, group: &[(Term, Score)]| -> [Offers; 4] {
             let scored = ScoredTerms::new(&searcher, cache, group).unwrap();
-            let cursors = || scored.cursors(reader, 0).unwrap();
+            let cursors = || scored.cursors(0).unwrap();
             let mut each = Vec::new();
             cursors().score_each(&every, |doc, score| each.push((doc, score.to_bits())));
             let walk = |bar: Score| {
