@@ -479,6 +479,7 @@ impl Searcher {
                 synonyms: &self.synonyms,
                 analyzers: &self.analyzers,
                 vocabularies: &self.vocabularies,
+                terms: &self.terms,
             },
         ));
         self.plans.put(q.to_owned(), plan.clone());

@@ -27,14 +27,17 @@
 
 use std::collections::BTreeSet;
 use std::ops::Range;
+use std::sync::Arc;
 
 use tantivy::Term;
 use tantivy::query::{PhraseQuery, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
+use super::kept::Recent;
 use super::matching::Match;
 use super::query::UserQuery;
+use super::rank::TermCache;
 use super::typo::Vocabulary;
 use crate::analysis::{self, Synonyms, forms};
 use crate::index::Fields;
@@ -85,7 +88,6 @@ impl Slot {
 
 /// The four chains of an index, taken from its tokenizer manager so that
 /// queries are analysed exactly as the index was.
-#[derive(Clone)]
 pub struct Analyzers {
     exact: TextAnalyzer,
     folded: TextAnalyzer,
@@ -96,7 +98,16 @@ pub struct Analyzers {
     /// four tantivy chains instead cloned and ran each, a seventh of a
     /// fresh search of the bundled collection, for the same words.
     one_pass: bool,
+    /// The slots of the query texts analysed last. A front end searching
+    /// as a person types sends the same words again and again in new
+    /// queries ("prostupné", "prostupné b", "prostupné bydlení"), and
+    /// analysing them was a third of planning a query.
+    recent: Recent<String, Arc<[Slot]>>,
 }
+
+/// Query texts whose slots are kept (each a word or a few, with its four
+/// forms: a few hundred bytes).
+const SLOTS_KEPT: usize = 4_096;
 
 /// A word of a text in its four forms, and where it stands in the text.
 pub struct Word {
@@ -119,6 +130,7 @@ impl Analyzers {
             stem: get(analysis::CS_STEM),
             root: get(analysis::CS_ROOT),
             one_pass: chains == analysis::Chains::SHIPPED,
+            recent: Recent::new(SLOTS_KEPT),
         }
     }
 
@@ -157,7 +169,12 @@ impl Analyzers {
 
     /// The slots of a piece of text, in order.
     pub fn slots(&self, text: &str) -> Vec<Slot> {
-        self.words(text).into_iter().map(|w| w.slot).collect()
+        if let Some(slots) = self.recent.get(text) {
+            return slots.to_vec();
+        }
+        let slots: Vec<Slot> = self.words(text).into_iter().map(|w| w.slot).collect();
+        self.recent.put(text.to_owned(), slots.as_slice().into());
+        slots
     }
 }
 
@@ -227,6 +244,9 @@ pub struct Context<'a> {
     pub synonyms: &'a Synonyms,
     pub analyzers: &'a Analyzers,
     pub vocabularies: &'a Vocabularies,
+    /// What the generation's terms are known to score: their frequencies,
+    /// shared with ranking, which looks the same terms up.
+    pub terms: &'a TermCache,
 }
 
 /// A query ready to run: which measures match, how they rank, and what to
@@ -483,7 +503,7 @@ fn words_plan(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<(V
                 Match::AnyTerm(stems) => stems.first(),
                 _ => None,
             })
-            .map(|stem| idf(cx.stats, stem))
+            .map(|stem| idf(cx, stem))
             .sum::<f32>();
     let (presence, lacking) = if units.len() > 1 {
         units
@@ -605,9 +625,12 @@ fn corrected(cx: &Context, slot: &Slot) -> Slot {
 }
 
 /// BM25's inverse document frequency of a term, as tantivy computes it.
-fn idf(stats: &tantivy::Searcher, term: &Term) -> f32 {
-    let docs = stats.num_docs() as f32;
-    let with = stats.doc_freq(term).unwrap_or(0) as f32;
+fn idf(cx: &Context, term: &Term) -> f32 {
+    let docs = cx.stats.num_docs() as f32;
+    let with = cx
+        .terms
+        .get(cx.stats, term)
+        .map_or(0, |known| known.doc_freq()) as f32;
     (1.0 + (docs - with + 0.5) / (with + 0.5)).ln()
 }
 

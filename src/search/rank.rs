@@ -83,6 +83,9 @@ impl TermCache {
 pub struct KnownTerm {
     /// Per segment ordinal: its postings there, if it has any.
     segments: Vec<Option<Posted>>,
+    /// In how many measures of the generation the term is, deleted ones
+    /// included (as tantivy counts).
+    doc_freq: u64,
     /// BM25 over the whole collection, as tantivy's term queries compute it.
     bm25: Bm25Weight,
     /// The score in a measure that has the term once, by the measure's
@@ -206,6 +209,7 @@ impl KnownTerm {
             bm25,
             reach: readers.iter().map(|_| OnceLock::new()).collect(),
             segments,
+            doc_freq,
         })
     }
 
@@ -223,6 +227,12 @@ impl KnownTerm {
         }
         let best = best_score(postings()?, fieldnorms, self);
         Ok(*reach.get_or_init(|| (best / self.bm25.max_score()).min(1.0)))
+    }
+
+    /// In how many measures of the generation the term is, deleted ones
+    /// included.
+    pub fn doc_freq(&self) -> u64 {
+        self.doc_freq
     }
 
     fn posted(&self, ordinal: usize) -> Option<&Posted> {
