@@ -18,6 +18,8 @@
 //! side by side on the executor's threads, and their counts and best hits
 //! merged.
 
+use std::sync::Arc;
+
 use tantivy::schema::Field;
 use tantivy::{DocAddress, DocId, Executor, Score, SegmentReader, Term};
 
@@ -28,7 +30,7 @@ use super::facets::{
 };
 use super::matching::{DenseSets, InSegment, Match};
 use super::plan::{Bonus, Plan, Ranking};
-use super::rank::{Cursors, ScoredTerms, TermCache};
+use super::rank::{Cursors, KnownRanking, ScoredTerms, TermCache};
 use crate::index::Fields;
 
 /// Below this many hits in a segment, each is scored on its own: cheaper
@@ -186,7 +188,8 @@ fn filter_sets(target: &Target, selection: &Selection) -> [Option<Match>; 4] {
                 positions
                     .iter()
                     .map(|&p| Term::from_field_text(field, &values[p]))
-                    .collect(),
+                    .collect::<Vec<_>>()
+                    .into(),
             )
         })
     })
@@ -287,14 +290,12 @@ impl Segment<'_> {
     }
 }
 
-/// A ranking with its terms' weights, computed once per search.
+/// A ranking with its terms as the generation knows them.
 enum Ranker<'p> {
     Listing,
     Terms {
-        terms: ScoredTerms,
+        known: Arc<KnownRanking>,
         bonus: &'p Bonus,
-        /// [`Bonus::lacking`] as positions among `terms`.
-        lacking: Vec<Vec<usize>>,
     },
 }
 
@@ -302,14 +303,18 @@ impl<'p> Ranker<'p> {
     fn new(target: &Target, ranking: &'p Ranking) -> tantivy::Result<Self> {
         Ok(match ranking {
             Ranking::Listing => Ranker::Listing,
-            Ranking::Terms { terms, bonus } => {
-                let terms = ScoredTerms::new(target.searcher, target.terms, terms)?;
-                Ranker::Terms {
-                    lacking: bonus.lacking.iter().map(|l| terms.positions(l)).collect(),
-                    terms,
-                    bonus,
-                }
-            }
+            Ranking::Terms {
+                terms,
+                bonus,
+                known,
+            } => Ranker::Terms {
+                known: known.get_or_try(target.terms, || {
+                    let known =
+                        KnownRanking::new(target.searcher, target.terms, terms, &bonus.lacking)?;
+                    Ok(Arc::new(known))
+                })?,
+                bonus,
+            },
         })
     }
 
@@ -321,11 +326,8 @@ impl<'p> Ranker<'p> {
                     top.offer(segment.ranked(doc, 0.0));
                 }
             }
-            Ranker::Terms {
-                terms,
-                bonus,
-                lacking,
-            } => {
+            Ranker::Terms { known, bonus } => {
+                let KnownRanking { terms, lacking } = &**known;
                 let strategy = segment.strategy;
                 let cursors = || terms.cursors(segment.ordinal as usize);
                 if bonus.presence.is_empty() {
@@ -336,7 +338,7 @@ impl<'p> Ranker<'p> {
                 }
                 // The hits with every word first: they carry the bonus and
                 // set a high bar for the others.
-                let mut all = Match::Every(bonus.presence.clone()).eval(&segment.at())?;
+                let mut all = Match::eval_every(&bonus.presence, &segment.at())?;
                 all.intersect_with(&hits);
                 let mut others = hits;
                 others.subtract(&all);
@@ -406,8 +408,14 @@ fn champions(
             .collect(),
     };
     let best = segment.champions.get_or_build(key, || {
-        let every = Match::AnyTerm(terms.weighted().map(|(t, _)| t.clone()).collect())
-            .eval(&segment.at())?;
+        let every = Match::AnyTerm(
+            terms
+                .weighted()
+                .map(|(t, _)| t.clone())
+                .collect::<Vec<_>>()
+                .into(),
+        )
+        .eval(&segment.at())?;
         let mut scored = Vec::with_capacity(every.count() as usize);
         terms
             .cursors(segment.ordinal as usize)?

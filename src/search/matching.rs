@@ -8,6 +8,8 @@
 //! of a million measures is a few hundred thousand postings decoded into a
 //! 125 KiB bitset.
 
+use std::sync::Arc;
+
 use tantivy::index::SegmentId;
 use tantivy::query::{EnableScoring, Query};
 use tantivy::schema::IndexRecordOption;
@@ -15,7 +17,7 @@ use tantivy::{COLLECT_BLOCK_BUFFER_LEN, DocSet, SegmentReader, Term};
 
 use super::bits::DocBits;
 use super::kept::Kept;
-use super::rank::TermCache;
+use super::rank::{KnownTerm, PerCache, TermCache};
 
 /// One segment of a generation, where a [`Match`] is evaluated, and what
 /// the searcher keeps of the generation's terms across searches.
@@ -35,7 +37,7 @@ pub enum Match {
     /// Every measure.
     Everything,
     /// Measures with at least one of these terms.
-    AnyTerm(Vec<Term>),
+    AnyTerm(Terms),
     /// Measures a query matches, run without scores: for phrases, which
     /// need positions.
     Query(Box<dyn Query>),
@@ -63,18 +65,13 @@ impl Clone for Match {
 impl Match {
     /// The set in one segment, deleted measures left out.
     pub fn eval(&self, at: &InSegment) -> tantivy::Result<DocBits> {
-        let reader = at.reader;
-        let mut bits = self.eval_including_deleted(at)?;
-        if let Some(alive) = reader.alive_bitset() {
-            let mut deleted = DocBits::empty(reader.max_doc());
-            for doc in 0..reader.max_doc() {
-                if alive.is_deleted(doc) {
-                    deleted.insert(doc);
-                }
-            }
-            bits.subtract(&deleted);
-        }
-        Ok(bits)
+        without_deleted(self.eval_including_deleted(at)?, at)
+    }
+
+    /// The measures in every one of `sets` in one segment, deleted
+    /// measures left out: [`Match::Every`] without gathering the sets.
+    pub fn eval_every(sets: &[Match], at: &InSegment) -> tantivy::Result<DocBits> {
+        without_deleted(every_including_deleted(sets, at)?, at)
     }
 
     fn eval_including_deleted(&self, at: &InSegment) -> tantivy::Result<DocBits> {
@@ -83,9 +80,7 @@ impl Match {
             Match::Everything => DocBits::full(max_doc),
             Match::AnyTerm(terms) => {
                 let mut bits = DocBits::empty(max_doc);
-                for term in terms {
-                    at.dense.add_postings(at, term, &mut bits)?;
-                }
+                terms.add_postings(at, &mut bits)?;
                 bits
             }
             Match::Query(query) => {
@@ -102,30 +97,13 @@ impl Match {
                 }
                 bits
             }
-            Match::Every(sets) => {
-                let mut sets = sets.iter();
-                let Some(first) = sets.next() else {
-                    return Ok(DocBits::full(max_doc));
-                };
-                let mut bits = first.eval_including_deleted(at)?;
-                for set in sets {
-                    if bits.is_empty() {
-                        break;
-                    }
-                    bits.intersect_with(&set.eval_including_deleted(at)?);
-                }
-                bits
-            }
+            Match::Every(sets) => every_including_deleted(sets, at)?,
             Match::Any(sets) => {
                 let mut bits = DocBits::empty(max_doc);
                 for set in sets {
                     match set {
                         // Straight into the union, without a set of its own.
-                        Match::AnyTerm(terms) => {
-                            for term in terms {
-                                at.dense.add_postings(at, term, &mut bits)?;
-                            }
-                        }
+                        Match::AnyTerm(terms) => terms.add_postings(at, &mut bits)?,
                         _ => bits.union_with(&set.eval_including_deleted(at)?),
                     }
                 }
@@ -142,6 +120,91 @@ impl Match {
                 bits
             }
         })
+    }
+}
+
+/// `bits` without the segment's deleted measures.
+fn without_deleted(mut bits: DocBits, at: &InSegment) -> tantivy::Result<DocBits> {
+    let reader = at.reader;
+    if let Some(alive) = reader.alive_bitset() {
+        let mut deleted = DocBits::empty(reader.max_doc());
+        for doc in 0..reader.max_doc() {
+            if alive.is_deleted(doc) {
+                deleted.insert(doc);
+            }
+        }
+        bits.subtract(&deleted);
+    }
+    Ok(bits)
+}
+
+fn every_including_deleted(sets: &[Match], at: &InSegment) -> tantivy::Result<DocBits> {
+    let mut sets = sets.iter();
+    let Some(first) = sets.next() else {
+        return Ok(DocBits::full(at.reader.max_doc()));
+    };
+    let mut bits = first.eval_including_deleted(at)?;
+    for set in sets {
+        if bits.is_empty() {
+            break;
+        }
+        bits.intersect_with(&set.eval_including_deleted(at)?);
+    }
+    Ok(bits)
+}
+
+/// The terms of a [`Match::AnyTerm`], and what the term cache knows of
+/// them ([`PerCache`]).
+#[derive(Clone, Default)]
+pub struct Terms {
+    terms: Vec<Term>,
+    known: PerCache<[Arc<KnownTerm>]>,
+}
+
+impl Terms {
+    pub fn new(terms: Vec<Term>) -> Self {
+        Terms {
+            terms,
+            known: PerCache::default(),
+        }
+    }
+
+    /// What the cache of `at` knows of each term, in order.
+    fn known(&self, at: &InSegment) -> tantivy::Result<Arc<[Arc<KnownTerm>]>> {
+        self.known.get_or_try(at.terms, || {
+            self.terms
+                .iter()
+                .map(|term| at.terms.get(at.searcher, term))
+                .collect()
+        })
+    }
+
+    /// Adds the measures of `at` with any of the terms to `bits`.
+    fn add_postings(&self, at: &InSegment, bits: &mut DocBits) -> tantivy::Result<()> {
+        for (term, known) in self.terms.iter().zip(self.known(at)?.iter()) {
+            at.dense.add_postings(at, term, known, bits)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for Terms {
+    type Target = [Term];
+
+    fn deref(&self) -> &[Term] {
+        &self.terms
+    }
+}
+
+impl From<Vec<Term>> for Terms {
+    fn from(terms: Vec<Term>) -> Self {
+        Terms::new(terms)
+    }
+}
+
+impl std::fmt::Debug for Terms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.terms.fmt(f)
     }
 }
 
@@ -190,8 +253,13 @@ impl DenseSets {
 
     /// Adds the measures with `term` to `bits`: a kept set, or the term's
     /// postings decoded a block at a time (and kept when dense).
-    fn add_postings(&self, at: &InSegment, term: &Term, bits: &mut DocBits) -> tantivy::Result<()> {
-        let known = at.terms.get(at.searcher, term)?;
+    fn add_postings(
+        &self,
+        at: &InSegment,
+        term: &Term,
+        known: &KnownTerm,
+        bits: &mut DocBits,
+    ) -> tantivy::Result<()> {
         let Some(doc_freq) = known.doc_freq_in(at.ordinal) else {
             return Ok(());
         };
@@ -280,7 +348,7 @@ mod tests {
             terms
                 .chunks(3)
                 .map(|chunk| {
-                    let set = Match::AnyTerm(chunk.to_vec());
+                    let set = Match::AnyTerm(chunk.to_vec().into());
                     [
                         set.eval(&at(&opened, &decoded)).unwrap(),
                         set.eval(&at(&opened, &kept)).unwrap(),

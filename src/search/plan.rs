@@ -37,7 +37,7 @@ use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use super::kept::Recent;
 use super::matching::Match;
 use super::query::UserQuery;
-use super::rank::TermCache;
+use super::rank::{KnownRanking, PerCache, TermCache};
 use super::typo::Vocabulary;
 use crate::analysis::{self, Synonyms, forms};
 use crate::index::Fields;
@@ -277,6 +277,8 @@ pub enum Ranking {
     Terms {
         terms: Vec<(Term, f32)>,
         bonus: Bonus,
+        /// The terms as the generation knows them, once a search ran.
+        known: PerCache<KnownRanking>,
     },
 }
 
@@ -392,6 +394,7 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         Ranking::Terms {
             terms: terms.into_terms(),
             bonus: bonus.unwrap_or_else(Bonus::none),
+            known: PerCache::default(),
         }
     };
     Plan {
@@ -483,9 +486,9 @@ fn words_plan(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<(V
                 lacking.push(text(cx.fields.text_folded, &slot.folded));
             }
             units.push(Unit {
-                matching: Match::AnyTerm(matching),
+                matching: Match::AnyTerm(matching.into()),
                 terms: scored,
-                presence: Match::AnyTerm(vec![text(cx.fields.text_stem, &stem)]),
+                presence: Match::AnyTerm(vec![text(cx.fields.text_stem, &stem)].into()),
                 lacking,
             });
         }
@@ -569,7 +572,7 @@ fn synonym_unit(
     let mut every = Vec::new();
     for original in originals {
         terms.add_all(original.scored, 1.0);
-        every.push(Match::AnyTerm(original.matching));
+        every.push(Match::AnyTerm(original.matching.into()));
     }
     if !every.is_empty() {
         ways.push(Match::Every(every));
@@ -584,7 +587,7 @@ fn synonym_unit(
             [one] => {
                 let one = slot_terms(cx, one, false, &mut MatchForms::default());
                 terms.add_all(one.scored, SYNONYM);
-                ways.push(Match::AnyTerm(one.matching));
+                ways.push(Match::AnyTerm(one.matching.into()));
             }
             _ => {
                 if let Some(query) = phrase_query(cx.fields, &slots, 1) {
@@ -647,7 +650,7 @@ struct SlotTerms {
 
 impl SlotTerms {
     fn matching(self) -> Match {
-        Match::AnyTerm(self.matching)
+        Match::AnyTerm(self.matching.into())
     }
 }
 

@@ -44,7 +44,13 @@ pub struct TermCache {
     /// Postings of at most this many measures in a segment are kept
     /// decoded ([`Short`]).
     short_up_to: u32,
+    /// Tells this cache from any other, so that what a kept plan learnt
+    /// from one is not used with another.
+    id: u64,
 }
+
+/// The next [`TermCache::id`].
+static NEXT_CACHE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Terms kept at most (a few KiB each).
 const TERMS_KEPT: usize = 16_384;
@@ -62,6 +68,7 @@ impl TermCache {
         TermCache {
             known: Recent::new(TERMS_KEPT),
             short_up_to,
+            id: NEXT_CACHE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -76,6 +83,43 @@ impl TermCache {
         let known = Arc::new(KnownTerm::look_up(searcher, term, self.short_up_to)?);
         self.known.put(term.clone(), known.clone());
         Ok(known)
+    }
+}
+
+/// What a kept plan worked out from a term cache, kept for the next search
+/// against the same cache. A plan is kept for its generation's life, and
+/// looking its twenty-odd terms up in the shared cache at every search
+/// cost more than ranking a small collection's hits; a plan run against
+/// another cache (another generation) works it out there anew.
+pub struct PerCache<T: ?Sized>(OnceLock<(u64, Arc<T>)>);
+
+impl<T: ?Sized> Default for PerCache<T> {
+    fn default() -> Self {
+        PerCache(OnceLock::new())
+    }
+}
+
+impl<T: ?Sized> Clone for PerCache<T> {
+    fn clone(&self) -> Self {
+        PerCache(self.0.clone())
+    }
+}
+
+impl<T: ?Sized> PerCache<T> {
+    /// The value kept for `cache`, or `work`'s, kept if nothing is yet.
+    pub fn get_or_try(
+        &self,
+        cache: &TermCache,
+        work: impl FnOnce() -> tantivy::Result<Arc<T>>,
+    ) -> tantivy::Result<Arc<T>> {
+        if let Some((id, value)) = self.0.get()
+            && *id == cache.id
+        {
+            return Ok(value.clone());
+        }
+        let value = work()?;
+        let _ = self.0.set((cache.id, value.clone()));
+        Ok(value)
     }
 }
 
@@ -271,6 +315,29 @@ impl KnownTerm {
             1 => self.once[usize::from(fieldnorm)],
             freq => self.bm25.score(fieldnorm, freq),
         }
+    }
+}
+
+/// A plan's ranking as a generation knows it: its terms, and per unit of
+/// its all-words bonus, the positions among them of the terms a measure
+/// without the unit cannot have.
+pub struct KnownRanking {
+    pub terms: ScoredTerms,
+    pub lacking: Vec<Vec<usize>>,
+}
+
+impl KnownRanking {
+    pub fn new(
+        searcher: &tantivy::Searcher,
+        cache: &TermCache,
+        terms: &[(Term, f32)],
+        lacking: &[Vec<Term>],
+    ) -> tantivy::Result<Self> {
+        let terms = ScoredTerms::new(searcher, cache, terms)?;
+        Ok(KnownRanking {
+            lacking: lacking.iter().map(|l| terms.positions(l)).collect(),
+            terms,
+        })
     }
 }
 
@@ -605,6 +672,28 @@ impl Cursors<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a plan keeps is worked out once per cache, and never handed to
+    /// a search against another cache.
+    #[test]
+    fn kept_per_cache_is_worked_out_once_for_each_cache() {
+        let (one, other) = (TermCache::default(), TermCache::default());
+        let kept: PerCache<&str> = PerCache::default();
+        let mut runs = 0;
+        let mut get = |cache: &TermCache, value: &'static str| {
+            *kept
+                .get_or_try(cache, || {
+                    runs += 1;
+                    Ok(Arc::new(value))
+                })
+                .unwrap()
+        };
+        assert_eq!(get(&one, "one"), "one");
+        assert_eq!(get(&one, "again"), "one");
+        assert_eq!(get(&other, "other"), "other");
+        assert_eq!(get(&one, "again"), "one");
+        assert_eq!(runs, 2);
+    }
 
     /// Offers of a walk or a scoring of every measure: each measure with
     /// its score's bits.
