@@ -14,6 +14,11 @@
 //! ends with a Markdown table for the README. Without `--bench` (as under
 //! `cargo test --benches`) it only runs a quick smoke test.
 
+/// The allocator the server runs with (`src/main.rs`), so that builds,
+/// searches and the HTTP runs measure what `opatreni` itself does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "bench/child.rs"]
 mod child;
 #[path = "bench/synth.rs"]

@@ -98,15 +98,15 @@ pub struct Analyzers {
     /// four tantivy chains instead cloned and ran each, a seventh of a
     /// fresh search of the bundled collection, for the same words.
     one_pass: bool,
-    /// The slots of the query texts analysed last. A front end searching
-    /// as a person types sends the same words again and again in new
-    /// queries ("prostupné", "prostupné b", "prostupné bydlení"), and
-    /// analysing them was a third of planning a query.
+    /// The slots of the query words (and quoted phrases, synonyms'
+    /// alternatives) analysed last. A front end searching as a person
+    /// types sends the same words again and again in new queries
+    /// ("prostupné", "prostupné b", "prostupné bydlení"), and analysing
+    /// them was a third of planning a query.
     recent: Recent<String, Arc<[Slot]>>,
 }
 
-/// Query texts whose slots are kept (each a word or a few, with its four
-/// forms: a few hundred bytes).
+/// Words and phrases whose slots are kept (each a few hundred bytes).
 const SLOTS_KEPT: usize = 4_096;
 
 /// A word of a text in its four forms, and where it stands in the text.
