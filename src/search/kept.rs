@@ -42,7 +42,10 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
 
     /// Keeps `value` under `key`, letting the least recently used go.
     pub fn put(&self, key: K, value: V) {
-        self.lock().put(key, value);
+        let let_go = self.lock().push(key, value);
+        // Freed after the lock is released: an answer or a plan let go is
+        // hundreds of allocations, and other searches wait on the lock.
+        drop(let_go);
     }
 
     fn lock(&self) -> MutexGuard<'_, lru::LruCache<K, V>> {
