@@ -28,29 +28,62 @@ impl<'a> Marker<'a> {
         Marker { forms, sketches }
     }
 
-    fn marks(&self, word: &Word) -> bool {
+    /// Whether `word`, whose forms' sketch bits are `bits`, is one the
+    /// query matched.
+    fn marks(&self, word: &Word, bits: [u8; 4]) -> bool {
         let w = &word.slot;
-        let may = |i: usize, form: &str| self.sketches[i] & sketch(form) != 0;
-        (may(0, &w.exact) && self.forms.exact.contains(&w.exact))
-            || (may(1, &w.folded) && self.forms.folded.contains(&w.folded))
-            || (may(2, &w.stem) && self.forms.stems.contains(&w.stem))
-            || (may(3, &w.root) && self.forms.roots.contains(&w.root))
+        let may = |i: usize| self.sketches[i] & (1 << bits[i]) != 0;
+        (may(0) && self.forms.exact.contains(&w.exact))
+            || (may(1) && self.forms.folded.contains(&w.folded))
+            || (may(2) && self.forms.stems.contains(&w.stem))
+            || (may(3) && self.forms.roots.contains(&w.root))
+    }
+}
+
+/// A text's words as highlighting reads them: each word's four forms, and
+/// their bits in a [`Marker`]'s filters, worked out once. A measure shown
+/// is kept and highlighted for query after query, and working out the
+/// bits for every word of every hit was half of matching its words.
+pub struct Words {
+    words: Vec<Word>,
+    /// Per word, [`sketch_bit`] of its exact, folded, stemmed and root
+    /// forms.
+    bits: Vec<[u8; 4]>,
+}
+
+impl Words {
+    /// `words` are the text's words as [`super::plan::Analyzers::words`]
+    /// gives them.
+    pub fn new(words: Vec<Word>) -> Self {
+        let bits = words
+            .iter()
+            .map(|w| {
+                let w = &w.slot;
+                [&w.exact, &w.folded, &w.stem, &w.root].map(|form| sketch_bit(form))
+            })
+            .collect();
+        Words { words, bits }
     }
 }
 
 /// One bit of 64 chosen by a word's length and its first and last byte.
 fn sketch(form: &str) -> u64 {
+    1 << sketch_bit(form)
+}
+
+/// Which bit [`sketch`] sets.
+fn sketch_bit(form: &str) -> u8 {
     let bytes = form.as_bytes();
     let (first, last) = (bytes.first().copied(), bytes.last().copied());
     let mixed = (bytes.len() as u32).wrapping_mul(0x9E37_79B1)
         ^ u32::from(first.unwrap_or(0)).wrapping_mul(0x85EB_CA6B)
         ^ u32::from(last.unwrap_or(0)).wrapping_mul(0xC2B2_AE35);
-    1 << (mixed >> 26)
+    (mixed >> 26) as u8
 }
 
 /// `text` HTML-escaped, with matched words in `<mark>…</mark>`; `words`
-/// are the text's words as [`super::plan::Analyzers::words`] gives them.
-pub fn highlight(text: &str, words: &[Word], marker: &Marker) -> String {
+/// are the text's words.
+pub fn highlight(text: &str, words: &Words, marker: &Marker) -> String {
     let ranges = merge_adjacent(text, matched_ranges(words, marker));
     let (start, end) = fragment(text, ranges.first().map(|r| r.0));
     let mut out = String::with_capacity(text.len() + 32);
@@ -73,14 +106,16 @@ pub fn highlight(text: &str, words: &[Word], marker: &Marker) -> String {
 }
 
 /// Byte ranges of the words that the query matched.
-fn matched_ranges(words: &[Word], marker: &Marker) -> Vec<(usize, usize)> {
+fn matched_ranges(words: &Words, marker: &Marker) -> Vec<(usize, usize)> {
     if marker.forms.is_empty() {
         return Vec::new();
     }
     words
+        .words
         .iter()
-        .filter(|word| marker.marks(word))
-        .map(|word| (word.range.start, word.range.end))
+        .zip(&words.bits)
+        .filter(|(word, bits)| marker.marks(word, **bits))
+        .map(|(word, _)| (word.range.start, word.range.end))
         .collect()
 }
 
@@ -161,7 +196,11 @@ mod tests {
     }
 
     fn highlight(text: &str, forms: &MatchForms) -> String {
-        super::highlight(text, &analyzers().words(text), &Marker::new(forms))
+        super::highlight(
+            text,
+            &Words::new(analyzers().words(text)),
+            &Marker::new(forms),
+        )
     }
 
     fn forms(query: &str) -> MatchForms {

@@ -67,11 +67,11 @@ const SHOWN_CACHED: usize = 4096;
 /// text's words.
 struct Shown {
     hit: Hit,
-    words: Vec<plan::Word>,
+    words: highlight::Words,
 }
 
 impl Shown {
-    fn new(measure: Measure, words: Vec<plan::Word>) -> Self {
+    fn new(measure: Measure, words: highlight::Words) -> Self {
         Shown {
             hit: Hit {
                 id: measure.id.into(),
@@ -665,7 +665,7 @@ impl Searcher {
         address: tantivy::DocAddress,
     ) -> Result<Arc<Shown>, SearchError> {
         let measure = self.stored_measure(searcher, address)?;
-        let words = self.analyzers.words(&measure.text);
+        let words = highlight::Words::new(self.analyzers.words(&measure.text));
         let shown = Arc::new(Shown::new(measure, words));
         self.shown.put(address, shown.clone());
         Ok(shown)
