@@ -202,7 +202,7 @@ impl Posted {
 /// kilobyte of decoding buffers, which costs more than a few postings do
 /// to read; on a small collection every list is short, and opening
 /// twenty-odd of them was a sixth of a fresh search.
-pub struct Short {
+struct Short {
     docs: Box<[DocId]>,
     /// Empty where the field keeps no frequencies.
     freqs: Box<[u32]>,
