@@ -185,15 +185,20 @@ impl Posted {
         }))
     }
 
-    /// The postings: the decoded ones if short, else opened.
+    /// The postings for ranking: the decoded ones if short, else opened.
     fn postings(&self) -> std::io::Result<Postings<'_>> {
         match &self.short {
             Some(short) => Ok(Postings::Short(short)),
             None => Ok(Postings::Blocks(Box::new(
-                self.index
-                    .read_block_postings_from_terminfo(&self.info, IndexRecordOption::WithFreqs)?,
+                self.open(IndexRecordOption::WithFreqs)?,
             ))),
         }
+    }
+
+    /// The postings opened from the index, read with `option`.
+    fn open(&self, option: IndexRecordOption) -> std::io::Result<BlockSegmentPostings> {
+        self.index
+            .read_block_postings_from_terminfo(&self.info, option)
     }
 }
 
@@ -302,9 +307,7 @@ impl KnownTerm {
         ordinal: usize,
         option: IndexRecordOption,
     ) -> std::io::Result<Option<BlockSegmentPostings>> {
-        self.posted(ordinal)
-            .map(|p| p.index.read_block_postings_from_terminfo(&p.info, option))
-            .transpose()
+        self.posted(ordinal).map(|p| p.open(option)).transpose()
     }
 
     /// The term's score in a measure with `fieldnorm` that has it `freq`
