@@ -245,6 +245,51 @@ fn a_repeated_request_is_answered_from_the_cache_with_the_same_result() {
     assert!(s.cached(&other).is_none(), "another page is another answer");
 }
 
+/// The JSON the searcher writes by hand for `/search` is, byte for byte,
+/// what serde's derived serialiser writes for the same answer: for every
+/// judged query, as typed and without diacritics, alone, filtered, on a
+/// later page and with no hits asked for, and for the whole collection; a
+/// kept answer written again differs only in its `took_ms`.
+#[test]
+fn answers_are_written_as_serde_json_writes_them() {
+    let (s, _dir) = common::bundled_searcher();
+    let mut written = 0;
+    for q in judged_queries().into_iter().chain([String::new()]) {
+        for q in [opatreni::ingest::text::fold(&q), q] {
+            for (region, offset, limit) in [
+                (None, 0, 10),
+                (Some("ustecky"), 0, 100),
+                (None, 5, 10),
+                (None, 0, 0),
+            ] {
+                let mut request = SearchRequest {
+                    q: q.clone(),
+                    offset,
+                    limit,
+                    ..SearchRequest::default()
+                };
+                request.filters.region.extend(region.map(String::from));
+                let json = s.search_json(&request).unwrap();
+                let mut answer = s.cached(&request).expect("kept by search_json");
+                let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap();
+                answer.took_ms = parsed["took_ms"].as_f64().unwrap();
+                assert_eq!(
+                    String::from_utf8(json).unwrap(),
+                    serde_json::to_string(&answer).unwrap(),
+                    "{request:?}"
+                );
+                let again = s.cached_json(&request).expect("kept");
+                let again: serde_json::Value = serde_json::from_slice(&again).unwrap();
+                let mut first = parsed;
+                first["took_ms"] = again["took_ms"].clone();
+                assert_eq!(again, first, "{request:?}");
+                written += usize::from(!answer.hits.is_empty());
+            }
+        }
+    }
+    assert!(written > 300, "only {written} answers had hits");
+}
+
 /// What a searcher keeps from one search for the next (plans by query,
 /// terms, shown measures, answers) never changes an answer: two searchers
 /// of one index, asked the same requests in opposite orders, answer each

@@ -16,7 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
@@ -185,7 +186,7 @@ pub struct ReindexResponse {
 async fn search(
     State(state): State<Arc<AppState>>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<SearchResponse>, ApiError> {
+) -> Result<JsonBytes, ApiError> {
     let params = Params::parse(raw.as_deref());
     let request = SearchRequest {
         q: params.text("q"),
@@ -195,10 +196,27 @@ async fn search(
         ..SearchRequest::default()
     };
     // A recent answer needs no trip to the blocking pool.
-    if let Some(answer) = state.index.searcher().cached(&request) {
-        return Ok(Json(answer));
+    if let Some(json) = state.index.searcher().cached_json(&request) {
+        return Ok(JsonBytes(json));
     }
-    with_searcher(&state, move |s| Ok(Json(s.search(&request)?))).await
+    with_searcher(&state, move |s| Ok(JsonBytes(s.search_json(&request)?))).await
+}
+
+/// A body the search stage wrote as JSON itself (see
+/// [`crate::search::json`]), sent as [`Json`] would send it.
+struct JsonBytes(Vec<u8>);
+
+impl IntoResponse for JsonBytes {
+    fn into_response(self) -> Response {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            self.0,
+        )
+            .into_response()
+    }
 }
 
 #[utoipa::path(

@@ -11,6 +11,7 @@ pub mod counts;
 pub mod execute;
 pub mod facets;
 pub mod highlight;
+pub mod json;
 pub mod kept;
 pub mod live;
 pub mod matching;
@@ -213,6 +214,20 @@ pub struct SearchResponse {
     pub facets: FacetCounts,
 }
 
+/// An answer kept for the requests to come, and its JSON once a request
+/// asked for it.
+struct Answer {
+    response: SearchResponse,
+    json: std::sync::OnceLock<json::AnswerJson>,
+}
+
+impl Answer {
+    fn json(&self) -> &json::AnswerJson {
+        self.json
+            .get_or_init(|| json::AnswerJson::of(&self.response))
+    }
+}
+
 /// A searcher over one generation. Cheap to share behind an `Arc`.
 pub struct Searcher {
     reader: IndexReader,
@@ -231,7 +246,7 @@ pub struct Searcher {
     /// the whole collection, every keystroke for a prefix already typed),
     /// and a generation never changes, so an answer stays right for the
     /// searcher's life; a rebuild makes a new searcher with an empty cache.
-    answers: Recent<SearchRequest, SearchResponse>,
+    answers: Recent<SearchRequest, Arc<Answer>>,
     /// Recent queries' plans, by the query as typed. A front end asks the
     /// same query again with a facet ticked or on the next page, each a
     /// new answer but the same plan, and planning (analysing the words,
@@ -347,9 +362,7 @@ impl Searcher {
         if let Some(answer) = self.cached(request) {
             return Ok(answer);
         }
-        let answer = self.compute(request, execute::Strategy::Auto)?;
-        self.answers.put(request.clone(), answer.clone());
-        Ok(answer)
+        Ok(self.compute_and_keep(request)?.response.clone())
     }
 
     /// The answer to `request` if it was computed recently, with `took_ms`
@@ -357,9 +370,34 @@ impl Searcher {
     /// search to another thread.
     pub fn cached(&self, request: &SearchRequest) -> Option<SearchResponse> {
         let started = Instant::now();
-        let mut answer = self.answers.get(request)?;
-        answer.took_ms = round(started.elapsed().as_secs_f64() * 1000.0, 3);
+        let mut answer = self.answers.get(request)?.response.clone();
+        answer.took_ms = millis_since(started);
         Some(answer)
+    }
+
+    /// [`Searcher::search`]'s answer as JSON ([`json`]). An answer is
+    /// written once, however often it is asked for again.
+    pub fn search_json(&self, request: &SearchRequest) -> Result<Vec<u8>, SearchError> {
+        if let Some(json) = self.cached_json(request) {
+            return Ok(json);
+        }
+        Ok(self.compute_and_keep(request)?.json().as_bytes().to_vec())
+    }
+
+    /// [`Searcher::cached`] as JSON.
+    pub fn cached_json(&self, request: &SearchRequest) -> Option<Vec<u8>> {
+        let started = Instant::now();
+        let answer = self.answers.get(request)?;
+        Some(answer.json().with_took_ms(millis_since(started)))
+    }
+
+    fn compute_and_keep(&self, request: &SearchRequest) -> Result<Arc<Answer>, SearchError> {
+        let answer = Arc::new(Answer {
+            response: self.compute(request, execute::Strategy::Auto)?,
+            json: std::sync::OnceLock::new(),
+        });
+        self.answers.put(request.clone(), answer.clone());
+        Ok(answer)
     }
 
     /// Answers `request` without the cache of recent answers, neither
@@ -458,7 +496,7 @@ impl Searcher {
         Ok(SearchResponse {
             query: request.q.clone(),
             total: collected.total,
-            took_ms: round(started.elapsed().as_secs_f64() * 1000.0, 3),
+            took_ms: millis_since(started),
             hits: hits.into(),
             facets,
         })
@@ -793,6 +831,12 @@ fn check_query(q: &str, parameter: &'static str) -> Result<(), SearchError> {
         ));
     }
     Ok(())
+}
+
+/// Milliseconds since `started`, to the microsecond, as answers report
+/// them.
+fn millis_since(started: Instant) -> f64 {
+    round(started.elapsed().as_secs_f64() * 1000.0, 3)
 }
 
 fn round(value: f64, digits: i32) -> f64 {

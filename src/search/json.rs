@@ -1,0 +1,289 @@
+//! Answers written as JSON by hand.
+//!
+//! An answer is a few hundred short strings with their keys. Serde's
+//! derived serialisers write each key through the serializer, one call per
+//! field, and escape every string a byte at a time: writing a page of ten
+//! hits with its facet counts took longer than searching the bundled
+//! collection for it, and writing a kept answer again was most of what a
+//! repeated `/search` cost. Here the keys are constant bytes, a string with
+//! nothing to escape (nearly all of them) is copied whole, and numbers and
+//! the rare string that needs escaping are left to `serde_json`, so the
+//! bytes are those of [`serde_json::to_vec`] of the same answer: a test
+//! holds the two equal over the whole query mix of the benchmarks.
+//!
+//! Where the answer's `took_ms` figure stands is kept with the bytes, so
+//! that an answer kept from an earlier search is sent with the time it took
+//! now ([`AnswerJson::with_took_ms`]).
+
+use std::ops::Range;
+
+use super::counts::{Counted, FacetCounts};
+use super::facets::Facet;
+use super::{Hit, SearchResponse};
+
+/// An answer as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerJson {
+    bytes: Vec<u8>,
+    /// Where the `took_ms` figure is in `bytes`.
+    took_ms: Range<usize>,
+}
+
+impl AnswerJson {
+    /// `answer` as JSON, the bytes `serde_json::to_vec(answer)` writes.
+    pub fn of(answer: &SearchResponse) -> Self {
+        let mut out = Vec::with_capacity(estimated_len(answer));
+        out.extend_from_slice(b"{\"query\":");
+        string(&mut out, &answer.query);
+        out.extend_from_slice(b",\"total\":");
+        number(&mut out, &answer.total);
+        out.extend_from_slice(b",\"took_ms\":");
+        let took_from = out.len();
+        number(&mut out, &answer.took_ms);
+        let took_ms = took_from..out.len();
+        out.extend_from_slice(b",\"hits\":[");
+        for (i, hit) in answer.hits.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_hit(&mut out, hit);
+        }
+        out.extend_from_slice(b"],\"facets\":");
+        write_facets(&mut out, &answer.facets);
+        out.push(b'}');
+        AnswerJson {
+            bytes: out,
+            took_ms,
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// The same answer with `took_ms` in place of the figure it was
+    /// written with.
+    pub fn with_took_ms(&self, took_ms: f64) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.bytes.len() + 8);
+        out.extend_from_slice(&self.bytes[..self.took_ms.start]);
+        number(&mut out, &took_ms);
+        out.extend_from_slice(&self.bytes[self.took_ms.end..]);
+        out
+    }
+}
+
+/// About how long `answer` is as JSON, so that its buffer is allocated
+/// once.
+fn estimated_len(answer: &SearchResponse) -> usize {
+    let hits: usize = answer
+        .hits
+        .iter()
+        .map(|hit| hit.text.len() + hit.highlight.len() + 160)
+        .sum();
+    let values: usize = Facet::ALL
+        .into_iter()
+        .map(|facet| answer.facets.of(facet).len())
+        .sum();
+    256 + answer.query.len() + hits + values * 48
+}
+
+fn write_hit(out: &mut Vec<u8>, hit: &Hit) {
+    out.extend_from_slice(b"{\"id\":");
+    string(out, &hit.id);
+    out.extend_from_slice(b",\"towns\":");
+    strings(out, &hit.towns);
+    out.extend_from_slice(b",\"region\":");
+    string(out, &hit.region);
+    out.extend_from_slice(b",\"period\":");
+    string(out, &hit.period);
+    out.extend_from_slice(b",\"categories\":");
+    strings(out, &hit.categories);
+    out.extend_from_slice(b",\"text\":");
+    string(out, &hit.text);
+    out.extend_from_slice(b",\"highlight\":");
+    string(out, &hit.highlight);
+    out.extend_from_slice(b",\"score\":");
+    number(out, &hit.score);
+    out.push(b'}');
+}
+
+fn write_facets(out: &mut Vec<u8>, facets: &FacetCounts) {
+    out.push(b'{');
+    for (f, facet) in Facet::ALL.into_iter().enumerate() {
+        if f > 0 {
+            out.push(b',');
+        }
+        string(out, facet.name());
+        out.extend_from_slice(b":[");
+        for (i, counted) in facets.of(facet).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_counted(out, &counted);
+        }
+        out.push(b']');
+    }
+    out.push(b'}');
+}
+
+fn write_counted(out: &mut Vec<u8>, counted: &Counted) {
+    out.extend_from_slice(b"{\"value\":");
+    string(out, counted.value);
+    if let Some(label) = counted.label {
+        out.extend_from_slice(b",\"label\":");
+        string(out, label);
+    }
+    out.extend_from_slice(b",\"count\":");
+    number(out, &counted.count);
+    out.push(b'}');
+}
+
+fn strings(out: &mut Vec<u8>, values: &[String]) {
+    out.push(b'[');
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, value);
+    }
+    out.push(b']');
+}
+
+/// `value` as a JSON string. JSON escapes only the quote, the backslash
+/// and control characters; any other text is copied as it is.
+fn string(out: &mut Vec<u8>, value: &str) {
+    if needs_escaping(value.as_bytes()) {
+        serialized(out, value);
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(value.as_bytes());
+        out.push(b'"');
+    }
+}
+
+/// Whether any byte of `bytes` must be escaped. Looked at sixteen bytes
+/// at a time without stopping early, which the compiler turns into vector
+/// compares: a byte at a time was most of writing an answer.
+fn needs_escaping(bytes: &[u8]) -> bool {
+    let escaped = |byte: &u8| *byte < 0x20 || *byte == b'"' || *byte == b'\\';
+    let mut chunks = bytes.chunks_exact(16);
+    chunks
+        .by_ref()
+        .any(|chunk| chunk.iter().fold(false, |any, byte| any | escaped(byte)))
+        || chunks.remainder().iter().any(escaped)
+}
+
+/// A number as `serde_json` writes it (the shortest form that reads back
+/// as the same `f64`), so that the bytes match its serialiser's.
+fn number(out: &mut Vec<u8>, value: &impl serde::Serialize) {
+    serialized(out, value);
+}
+
+fn serialized(out: &mut Vec<u8>, value: &(impl serde::Serialize + ?Sized)) {
+    // Writing to a `Vec` cannot fail, and neither can serialising a
+    // string or a number.
+    serde_json::to_writer(out, value).expect("a string or a number serialises");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::search::FacetNames;
+
+    fn answer(text: &str, label: &str) -> SearchResponse {
+        let values = || Arc::<[String]>::from(vec!["a\"b".to_owned(), "Kadaň".to_owned()]);
+        let names = FacetNames::new(
+            [values(), values(), values(), values()],
+            [
+                vec![None, None],
+                vec![None, None],
+                vec![Some(label.to_owned()), None],
+                vec![None, Some("Ústecký kraj".to_owned())],
+            ],
+        );
+        let counts = [vec![2, 3], vec![0, 1], vec![1, 0], vec![0, 0]];
+        SearchResponse {
+            query: text.to_owned(),
+            total: 12,
+            took_ms: 0.125,
+            hits: vec![Hit {
+                id: "2011-2014-kadan-07".into(),
+                towns: vec!["Kadaň".to_owned(), text.to_owned()].into(),
+                region: "ustecky".into(),
+                period: "2011-2014".into(),
+                categories: vec![].into(),
+                text: text.into(),
+                highlight: format!("<mark>{text}</mark>"),
+                score: 16.648,
+            }]
+            .into(),
+            facets: FacetCounts::new(Arc::new(names), &counts),
+        }
+    }
+
+    /// Strings with every kind of character JSON escapes, and with none,
+    /// are written as `serde_json` writes them.
+    #[test]
+    fn answers_are_written_as_serde_json_writes_them() {
+        let texts = [
+            "prostupné bydlení",
+            "\"uvozovky\" a \\ lomítko",
+            "řádek\nřádek\ttab\r\u{1}\u{1f}",
+            "",
+            "„české“ uvozovky – a pomlčka\u{a0}",
+        ];
+        for text in texts {
+            for label in [text, "Bydlení"] {
+                let answer = answer(text, label);
+                let written = AnswerJson::of(&answer);
+                let expected = serde_json::to_vec(&answer).unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(written.as_bytes()),
+                    String::from_utf8_lossy(&expected),
+                    "{text:?}"
+                );
+            }
+        }
+    }
+
+    /// A character to escape is found wherever it stands: in a whole
+    /// chunk of sixteen bytes or in the bytes left over.
+    #[test]
+    fn characters_to_escape_are_found_anywhere() {
+        for len in [0, 1, 15, 16, 17, 31, 32, 40] {
+            let plain = "ž".repeat(len / 2) + &"a".repeat(len % 2);
+            assert!(!needs_escaping(plain.as_bytes()), "{len}");
+            for at in 0..plain.len() {
+                for escaped in [b'"', b'\\', b'\n', 0x1f] {
+                    let mut bytes = plain.clone().into_bytes();
+                    bytes[at] = escaped;
+                    assert!(needs_escaping(&bytes), "{len} {at} {escaped}");
+                }
+            }
+        }
+    }
+
+    /// An answer sent again carries the time it took then, in place of
+    /// the time it took first.
+    #[test]
+    fn took_ms_is_replaced_in_place() {
+        let mut answer = answer("bydlení", "Bydlení");
+        let written = AnswerJson::of(&answer);
+        answer.took_ms = 0.003;
+        assert_eq!(
+            written.with_took_ms(0.003),
+            serde_json::to_vec(&answer).unwrap()
+        );
+        answer.took_ms = 1234.5;
+        assert_eq!(
+            written.with_took_ms(1234.5),
+            serde_json::to_vec(&answer).unwrap()
+        );
+    }
+}
