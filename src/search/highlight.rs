@@ -136,7 +136,8 @@ fn merge_adjacent(text: &str, ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)
 /// [`FRAGMENT_CHARS`] characters starting a little before the first match,
 /// cut at spaces.
 fn fragment(text: &str, first_match: Option<usize>) -> (usize, usize) {
-    if text.chars().count() <= FRAGMENT_CHARS {
+    // A text of no more bytes than that has no more characters.
+    if text.len() <= FRAGMENT_CHARS || text.chars().count() <= FRAGMENT_CHARS {
         return (0, text.len());
     }
     let anchor = first_match.unwrap_or(0);
@@ -162,10 +163,16 @@ fn fragment(text: &str, first_match: Option<usize>) -> (usize, usize) {
     (start, end)
 }
 
-/// Appends `text` to `out` with HTML's special characters escaped. Runs of
-/// plain text are copied whole: escaping character by character was a
-/// tenth of a search of the bundled collection.
+/// Appends `text` to `out` with HTML's special characters escaped. Plain
+/// text, and runs of it, are copied whole: escaping character by character
+/// was a tenth of a search of the bundled collection.
 fn escape_into(text: &str, out: &mut String) {
+    if !super::bytes::any(text.as_bytes(), |byte| {
+        matches!(byte, b'<' | b'>' | b'&' | b'"' | b'\'')
+    }) {
+        out.push_str(text);
+        return;
+    }
     let mut plain = 0;
     for (at, byte) in text.bytes().enumerate() {
         let escaped = match byte {

@@ -6,6 +6,7 @@
 //! front end can say what to fix.
 
 pub mod bits;
+mod bytes;
 pub mod champions;
 pub mod counts;
 pub mod execute;
