@@ -226,6 +226,8 @@ fn the_listing_shortcut_equals_the_executor() {
     }
 }
 
+/// A request is kept the second time it is asked (most are asked once, as
+/// a person types), and answered from the cache from then on, the same.
 #[test]
 fn a_repeated_request_is_answered_from_the_cache_with_the_same_result() {
     let (s, _dir) = common::bundled_searcher();
@@ -235,7 +237,9 @@ fn a_repeated_request_is_answered_from_the_cache_with_the_same_result() {
     };
     assert!(s.cached(&request).is_none());
     let first = s.search(&request).unwrap();
-    let again = s.cached(&request).expect("cached after the first search");
+    assert!(s.cached(&request).is_none(), "asked once, not kept");
+    s.search(&request).unwrap();
+    let again = s.cached(&request).expect("kept when asked again");
     assert_eq!(ids(&again.hits), ids(&first.hits));
     assert_eq!((again.total, &again.facets), (first.total, &first.facets));
     let other = SearchRequest {
@@ -270,7 +274,8 @@ fn answers_are_written_as_serde_json_writes_them() {
                 };
                 request.filters.region.extend(region.map(String::from));
                 let json = s.search_json(&request).unwrap();
-                let mut answer = s.cached(&request).expect("kept by search_json");
+                s.search_json(&request).unwrap();
+                let mut answer = s.cached(&request).expect("kept when asked again");
                 let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap();
                 answer.took_ms = parsed["took_ms"].as_f64().unwrap();
                 assert_eq!(
@@ -296,7 +301,8 @@ fn answers_are_written_as_serde_json_writes_them() {
 /// alike. The requests are every judged query as typed and without its
 /// diacritics (whose plans differ only in the exact forms' weight), alone,
 /// filtered by region and on the second page: the same query text with
-/// other filters or another page, which takes its plan from the cache.
+/// other filters or another page, the last of which takes its plan from
+/// the cache (a plan is kept the second time its query is planned).
 #[test]
 fn answers_do_not_depend_on_what_was_asked_before() {
     let (first, dir) = common::bundled_searcher();

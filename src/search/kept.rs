@@ -8,19 +8,54 @@
 //! are of about one size each and bounded by count ([`Recent`]).
 
 use std::borrow::Borrow;
-use std::hash::Hash;
+use std::collections::HashSet;
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// An LRU cache of the last `capacity` values, shared between threads.
 /// A lookup hands out a clone, so values are cheap to clone (`Arc`s, or
 /// answers whose parts are).
-pub struct Recent<K: Hash + Eq, V: Clone>(Mutex<lru::LruCache<K, V>>);
+pub struct Recent<K: Hash + Eq, V: Clone> {
+    inner: Mutex<RecentInner<K, V>>,
+    /// Tells keys apart for the doorkeeper.
+    hasher: RandomState,
+}
+
+struct RecentInner<K: Hash + Eq, V> {
+    values: lru::LruCache<K, V>,
+    doorkeeper: Option<Doorkeeper>,
+}
 
 impl<K: Hash + Eq, V: Clone> Recent<K, V> {
+    /// Keeps every value put, up to `capacity`.
     pub fn new(capacity: usize) -> Self {
+        Self::with(capacity, None)
+    }
+
+    /// Keeps a value only when its key was put once already among the
+    /// last `capacity` keys put (TinyLFU's doorkeeper, or "cache on second
+    /// hit"). Most searches a front end sends as a person types are never
+    /// sent again ("prostupné b", "prostupné by", …): keeping each would
+    /// cost its insertion and, later, freeing it, and would push out the
+    /// answers that are asked for again. A value asked for again soon is
+    /// kept the second time, at the cost of working it out twice. With
+    /// the doorkeeper remembering as many keys as the cache keeps values,
+    /// that is the only lookup it turns into a miss: a key put again after
+    /// more than `capacity` others would have been let go by then anyway.
+    pub fn kept_on_second_sight(capacity: usize) -> Self {
+        Self::with(capacity, Some(Doorkeeper::new(capacity)))
+    }
+
+    fn with(capacity: usize, doorkeeper: Option<Doorkeeper>) -> Self {
         let capacity = NonZeroUsize::new(capacity).expect("a positive capacity");
-        Recent(Mutex::new(lru::LruCache::new(capacity)))
+        Recent {
+            inner: Mutex::new(RecentInner {
+                values: lru::LruCache::new(capacity),
+                doorkeeper,
+            }),
+            hasher: RandomState::new(),
+        }
     }
 
     /// The value of `key`, now the most recently used.
@@ -28,7 +63,7 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
     where
         K: Borrow<Q>,
     {
-        self.lock().get(key).cloned()
+        self.lock().values.get(key).cloned()
     }
 
     /// The value of each of `keys`, under one lock.
@@ -36,21 +71,69 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
     where
         K: 'k,
     {
-        let mut values = self.lock();
-        keys.into_iter().map(|k| values.get(k).cloned()).collect()
+        let mut inner = self.lock();
+        keys.into_iter()
+            .map(|k| inner.values.get(k).cloned())
+            .collect()
     }
 
-    /// Keeps `value` under `key`, letting the least recently used go.
+    /// Keeps `value` under `key`, letting the least recently used go, if
+    /// the doorkeeper (if any) lets it in.
     pub fn put(&self, key: K, value: V) {
-        let let_go = self.lock().push(key, value);
+        let fingerprint = self.hasher.hash_one(&key);
+        let let_go = {
+            let mut inner = self.lock();
+            let admitted = (inner.doorkeeper.as_mut()).is_none_or(|d| d.seen_before(fingerprint));
+            if admitted {
+                inner.values.push(key, value)
+            } else {
+                None
+            }
+        };
         // Freed after the lock is released: an answer or a plan let go is
         // hundreds of allocations, and other searches wait on the lock.
         drop(let_go);
     }
 
-    fn lock(&self) -> MutexGuard<'_, lru::LruCache<K, V>> {
+    fn lock(&self) -> MutexGuard<'_, RecentInner<K, V>> {
         // A panic while holding the lock leaves only a cache behind.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The fingerprints of the last keys put, each the first time it came.
+struct Doorkeeper {
+    /// The fingerprints in the order they came, the oldest next to go.
+    ring: Vec<u64>,
+    next: usize,
+    members: HashSet<u64>,
+}
+
+impl Doorkeeper {
+    fn new(capacity: usize) -> Self {
+        Doorkeeper {
+            ring: Vec::with_capacity(capacity),
+            next: 0,
+            members: HashSet::with_capacity(capacity),
+        }
+    }
+
+    /// Whether `fingerprint` is among the last ones seen; if not, it is
+    /// remembered now, in place of the oldest. (So the ring never holds a
+    /// fingerprint twice.)
+    fn seen_before(&mut self, fingerprint: u64) -> bool {
+        if self.members.contains(&fingerprint) {
+            return true;
+        }
+        if self.ring.len() < self.ring.capacity() {
+            self.ring.push(fingerprint);
+        } else {
+            let oldest = std::mem::replace(&mut self.ring[self.next], fingerprint);
+            self.members.remove(&oldest);
+            self.next = (self.next + 1) % self.ring.len();
+        }
+        self.members.insert(fingerprint);
+        false
     }
 }
 
@@ -148,6 +231,25 @@ mod tests {
         assert_eq!(recent.get("b"), None, "b was least recent");
         let keys = ["a", "b", "c"].map(String::from);
         assert_eq!(recent.get_each(&keys), [Some(1), None, Some(3)]);
+    }
+
+    /// With a doorkeeper, a value is kept the second time its key is put
+    /// among the last `capacity` keys, and not the first.
+    #[test]
+    fn a_doorkeeper_keeps_what_comes_again() {
+        let recent = Recent::kept_on_second_sight(2);
+        recent.put("a", 1);
+        assert_eq!(recent.get("a"), None, "a is new");
+        recent.put("a", 1);
+        assert_eq!(recent.get("a"), Some(1), "a came again");
+        for key in ["b", "c", "d"] {
+            recent.put(key, 0);
+        }
+        recent.put("b", 2);
+        assert_eq!(recent.get("b"), None, "b was forgotten after two others");
+        recent.put("d", 4);
+        assert_eq!(recent.get("d"), Some(4), "d was among the last two");
+        assert_eq!(recent.get("a"), Some(1), "what was kept stays");
     }
 
     /// Past its budget the cache lets the least recently used go, and

@@ -247,12 +247,15 @@ pub struct Searcher {
     /// the whole collection, every keystroke for a prefix already typed),
     /// and a generation never changes, so an answer stays right for the
     /// searcher's life; a rebuild makes a new searcher with an empty cache.
+    /// An answer is kept the second time it is asked for (see
+    /// [`Recent::kept_on_second_sight`]).
     answers: Recent<SearchRequest, Arc<Answer>>,
     /// Recent queries' plans, by the query as typed. A front end asks the
     /// same query again with a facet ticked or on the next page, each a
     /// new answer but the same plan, and planning (analysing the words,
     /// correcting typos, finding synonyms and each form's statistics) was a
-    /// third of a fresh search of the bundled collection.
+    /// third of a fresh search of the bundled collection. Kept, as answers
+    /// are, the second time a query is planned.
     plans: Recent<String, Arc<plan::Plan>>,
     /// Measures shown recently, read from the store and analysed for
     /// highlighting: a fresh query's hits are mostly measures other
@@ -329,8 +332,8 @@ impl Searcher {
             dense: matching::DenseSets::default(),
             champions: champions::Champions::default(),
             everything: std::sync::OnceLock::new(),
-            answers: Recent::new(ANSWERS_CACHED),
-            plans: Recent::new(PLANS_CACHED),
+            answers: Recent::kept_on_second_sight(ANSWERS_CACHED),
+            plans: Recent::kept_on_second_sight(PLANS_CACHED),
             shown: Recent::new(SHOWN_CACHED),
             vocabularies,
             analyzers: plan::Analyzers::of(&generation.index, generation.chains),
