@@ -171,12 +171,8 @@ impl Terms {
 
     /// What the cache of `at` knows of each term, in order.
     fn known(&self, at: &InSegment) -> tantivy::Result<Arc<[Arc<KnownTerm>]>> {
-        self.known.get_or_try(at.terms, || {
-            self.terms
-                .iter()
-                .map(|term| at.terms.get(at.searcher, term))
-                .collect()
-        })
+        self.known
+            .get_or_try(at.terms, || at.terms.get_all(at.searcher, &self.terms))
     }
 
     /// Adds the measures of `at` with any of the terms to `bits`.

@@ -77,9 +77,39 @@ impl TermCache {
         searcher: &tantivy::Searcher,
         term: &Term,
     ) -> tantivy::Result<Arc<KnownTerm>> {
-        if let Some(known) = self.known.get(term) {
-            return Ok(known);
+        match self.known.get(term) {
+            Some(known) => Ok(known),
+            None => self.look_up(searcher, term),
         }
+    }
+
+    /// What is known of each of `terms`, in order. The kept ones are found
+    /// under one lock: a query's twenty-odd terms each taking the lock
+    /// that the other searches take too was most of finding them.
+    pub fn get_all<'t, T>(
+        &self,
+        searcher: &tantivy::Searcher,
+        terms: impl IntoIterator<Item = &'t Term> + Clone,
+    ) -> tantivy::Result<T>
+    where
+        T: FromIterator<Arc<KnownTerm>>,
+    {
+        let kept = self.known.get_each(terms.clone());
+        terms
+            .into_iter()
+            .zip(kept)
+            .map(|(term, kept)| match kept {
+                Some(known) => Ok(known),
+                None => self.look_up(searcher, term),
+            })
+            .collect()
+    }
+
+    fn look_up(
+        &self,
+        searcher: &tantivy::Searcher,
+        term: &Term,
+    ) -> tantivy::Result<Arc<KnownTerm>> {
         let known = Arc::new(KnownTerm::look_up(searcher, term, self.short_up_to)?);
         self.known.put(term.clone(), known.clone());
         Ok(known)
@@ -356,10 +386,13 @@ impl ScoredTerms {
         cache: &TermCache,
         terms: &[(Term, f32)],
     ) -> tantivy::Result<Self> {
+        let known: Vec<Arc<KnownTerm>> =
+            cache.get_all(searcher, terms.iter().map(|(term, _)| term))?;
         let terms = terms
             .iter()
-            .map(|(term, weight)| Ok((term.clone(), *weight, cache.get(searcher, term)?)))
-            .collect::<tantivy::Result<_>>()?;
+            .zip(known)
+            .map(|((term, weight), known)| (term.clone(), *weight, known))
+            .collect();
         Ok(ScoredTerms { terms })
     }
 
