@@ -1,4 +1,4 @@
-//! What a searcher keeps across searches, the least recently used going
+//! What a searcher keeps across searches, what was not used lately going
 //! first.
 //!
 //! The sets of common words ([`super::matching::DenseSets`]) and the
@@ -8,23 +8,38 @@
 //! are of about one size each and bounded by count ([`Recent`]).
 
 use std::borrow::Borrow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hash, RandomState};
-use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// An LRU cache of the last `capacity` values, shared between threads.
-/// A lookup hands out a clone, so values are cheap to clone (`Arc`s, or
-/// answers whose parts are).
+/// A cache of about the last `capacity` values used, shared between
+/// threads. A lookup hands out a clone, so values are cheap to clone
+/// (`Arc`s, or answers whose parts are).
+///
+/// Which values go is decided as CLOCK does, not as an exact LRU: a lookup
+/// only marks its value used, and when the cache is full a sweep lets go
+/// of the values not used since the sweep before (so a value put and never
+/// asked for again goes first). An LRU list moves the
+/// value to its front at every lookup, writing to it and to both its
+/// neighbours, which were seldom in the processor's cache: a search looks
+/// up some thirty terms, and the list's writes were most of the time a
+/// fresh search spent in its caches.
 pub struct Recent<K: Hash + Eq, V: Clone> {
     inner: Mutex<RecentInner<K, V>>,
     /// Tells keys apart for the doorkeeper.
     hasher: RandomState,
 }
 
-struct RecentInner<K: Hash + Eq, V> {
-    values: lru::LruCache<K, V>,
+struct RecentInner<K, V> {
+    values: HashMap<K, Entry<V>, foldhash::fast::RandomState>,
+    capacity: usize,
     doorkeeper: Option<Doorkeeper>,
+}
+
+struct Entry<V> {
+    value: V,
+    /// Looked up (or put) since the last sweep.
+    used: bool,
 }
 
 impl<K: Hash + Eq, V: Clone> Recent<K, V> {
@@ -48,22 +63,23 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
     }
 
     fn with(capacity: usize, doorkeeper: Option<Doorkeeper>) -> Self {
-        let capacity = NonZeroUsize::new(capacity).expect("a positive capacity");
+        assert!(capacity > 0, "a positive capacity");
         Recent {
             inner: Mutex::new(RecentInner {
-                values: lru::LruCache::new(capacity),
+                values: HashMap::with_capacity_and_hasher(capacity + 1, Default::default()),
+                capacity,
                 doorkeeper,
             }),
             hasher: RandomState::new(),
         }
     }
 
-    /// The value of `key`, now the most recently used.
+    /// The value of `key`, now marked used.
     pub fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
     {
-        self.lock().values.get(key).cloned()
+        self.lock().used(key)
     }
 
     /// The value of each of `keys`, under one lock.
@@ -72,22 +88,20 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
         K: 'k,
     {
         let mut inner = self.lock();
-        keys.into_iter()
-            .map(|k| inner.values.get(k).cloned())
-            .collect()
+        keys.into_iter().map(|k| inner.used(k)).collect()
     }
 
-    /// Keeps `value` under `key`, letting the least recently used go, if
-    /// the doorkeeper (if any) lets it in.
+    /// Keeps `value` under `key` if the doorkeeper (if any) lets it in,
+    /// sweeping out the values not used lately when the cache is full.
     pub fn put(&self, key: K, value: V) {
         let fingerprint = self.hasher.hash_one(&key);
         let let_go = {
             let mut inner = self.lock();
             let admitted = (inner.doorkeeper.as_mut()).is_none_or(|d| d.seen_before(fingerprint));
             if admitted {
-                inner.values.push(key, value)
+                inner.keep(key, value)
             } else {
-                None
+                Vec::new()
             }
         };
         // Freed after the lock is released: an answer or a plan let go is
@@ -98,6 +112,55 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
     fn lock(&self) -> MutexGuard<'_, RecentInner<K, V>> {
         // A panic while holding the lock leaves only a cache behind.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl<K: Hash + Eq, V: Clone> RecentInner<K, V> {
+    fn used<Q: Hash + Eq + ?Sized>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        let entry = self.values.get_mut(key)?;
+        entry.used = true;
+        Some(entry.value.clone())
+    }
+
+    /// Keeps `value`, unused as yet; returns what is let go, for the
+    /// caller to free.
+    fn keep(&mut self, key: K, value: V) -> Vec<V> {
+        let mut let_go = if self.values.len() >= self.capacity {
+            self.sweep()
+        } else {
+            Vec::new()
+        };
+        let entry = Entry { value, used: false };
+        let_go.extend(self.values.insert(key, entry).map(|old| old.value));
+        let_go
+    }
+
+    /// Lets go of the values not used since the last sweep (or since they
+    /// were put), and marks the others unused. At least an eighth of the
+    /// capacity goes (values in the map's order, if too few were unused),
+    /// so that a sweep, which reads every value, comes at most once per
+    /// eighth of the capacity of values put.
+    fn sweep(&mut self) -> Vec<V> {
+        let mut let_go: Vec<V> = self
+            .values
+            .extract_if(|_, entry| !std::mem::replace(&mut entry.used, false))
+            .map(|(_, entry)| entry.value)
+            .collect();
+        let keep = self.capacity - (self.capacity / 8).max(1);
+        let mut excess = self.values.len().saturating_sub(keep);
+        let_go.extend(
+            self.values
+                .extract_if(|_, _| {
+                    let out = excess > 0;
+                    excess = excess.saturating_sub(1);
+                    out
+                })
+                .map(|(_, entry)| entry.value),
+        );
+        let_go
     }
 }
 
@@ -219,18 +282,47 @@ mod tests {
         }
     }
 
-    /// Past its capacity the cache lets the least recently used go; a
-    /// lookup makes a value recent.
+    /// Past its capacity the cache lets go of what was not used since the
+    /// last sweep; a lookup marks a value used.
     #[test]
-    fn recent_keeps_the_last_values_used() {
+    fn recent_keeps_the_values_used() {
         let recent = Recent::new(2);
         recent.put("a".to_owned(), 1);
         recent.put("b".to_owned(), 2);
-        assert_eq!(recent.get("a"), Some(1), "a is now recent");
+        assert_eq!(recent.get("a"), Some(1), "a is now used");
         recent.put("c".to_owned(), 3);
-        assert_eq!(recent.get("b"), None, "b was least recent");
+        assert_eq!(recent.get("b"), None, "b was not used");
         let keys = ["a", "b", "c"].map(String::from);
         assert_eq!(recent.get_each(&keys), [Some(1), None, Some(3)]);
+    }
+
+    /// A sweep lets go of every value not used since the last one, keeps
+    /// the used ones, and the cache never holds more than its capacity.
+    #[test]
+    fn a_sweep_keeps_what_was_used_and_the_cache_within_its_capacity() {
+        let recent = Recent::new(64);
+        for key in 0..64 {
+            recent.put(key, key);
+        }
+        let keys: Vec<u32> = (0..128).collect();
+        for key in (0..64).step_by(2) {
+            assert_eq!(recent.get(&key), Some(key));
+        }
+        for key in 64..72 {
+            recent.put(key, key);
+        }
+        let kept = recent.get_each(&keys);
+        for (key, value) in keys.iter().zip(&kept) {
+            let expected = *key < 72 && (*key >= 64 || key % 2 == 0);
+            assert_eq!(value.is_some(), expected, "{key}");
+        }
+        // Everything used all the time: the sweep lets values go anyway.
+        for key in 0..10_000u32 {
+            recent.put(key % 128, key);
+            recent.get_each(&keys);
+            let held = recent.get_each(&keys).iter().flatten().count();
+            assert!(held <= 64, "{held} values held after {key}");
+        }
     }
 
     /// With a doorkeeper, a value is kept the second time its key is put
