@@ -340,7 +340,7 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         let slots = cx.analyzers.slots(&part.text);
         if let Some(query) = phrase_query(cx.fields, &slots, 0) {
             for slot in &slots {
-                terms.add_all(slot_terms(cx, slot, false, &mut forms).scored, 1.0);
+                terms.add_all(slot_terms(cx, slot, None, &mut forms).scored, 1.0);
             }
             required.push(Match::Query(query));
         }
@@ -351,7 +351,8 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         .filter(|p| !p.phrase)
         .flat_map(|p| cx.analyzers.slots(&p.text))
         .collect();
-    let (units, mut bonus) = match words_plan(cx, &words, &mut forms) {
+    let corrections: Vec<Corrections> = words.iter().map(|w| Corrections::of(cx, w)).collect();
+    let (units, mut bonus) = match words_plan(cx, &words, &corrections, &mut forms) {
         Some((units, bonus)) => (units, Some(bonus)),
         None => (Vec::new(), None),
     };
@@ -360,7 +361,7 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         terms.add_all(unit.terms, 1.0);
         any.push(unit.matching);
     }
-    let pairs = pair_terms(cx, &words);
+    let pairs = pair_terms(cx, &words, &corrections);
     if let Some(bonus) = &mut bonus {
         bonus.add_pairs(&pairs);
     }
@@ -371,7 +372,7 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         .filter_map(|part| {
             let slots = cx.analyzers.slots(&part.text);
             match slots.as_slice() {
-                [one] => Some(slot_terms(cx, one, false, &mut MatchForms::default()).matching()),
+                [one] => Some(slot_terms(cx, one, None, &mut MatchForms::default()).matching()),
                 _ => phrase_query(cx.fields, &slots, 0).map(Match::Query),
             }
         })
@@ -446,7 +447,12 @@ struct Unit {
 /// The free words of a query: their units (any of which matches), and
 /// the bonuses for having all of them and having them as a phrase. `None`
 /// when there is no word to search.
-fn words_plan(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<(Vec<Unit>, Bonus)> {
+fn words_plan(
+    cx: &Context,
+    words: &[Slot],
+    corrections: &[Corrections],
+    forms: &mut MatchForms,
+) -> Option<(Vec<Unit>, Bonus)> {
     if words.is_empty() {
         return None;
     }
@@ -459,9 +465,11 @@ fn words_plan(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<(V
     let mut i = 0;
     while i < words.len() {
         if let Some(span) = spans.iter().find(|s| s.start == i) {
+            let covered = span.start..span.start + span.len;
             units.push(synonym_unit(
                 cx,
-                &words[span.start..span.start + span.len],
+                &words[covered.clone()],
+                &corrections[covered],
                 &span.alternatives,
                 forms,
             ));
@@ -474,12 +482,12 @@ fn words_plan(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<(V
                 forms.exact.insert(slot.exact.clone());
                 forms.folded.insert(slot.folded.clone());
             }
-            let SlotTerms { scored, matching } = slot_terms(cx, slot, true, forms);
-            let stem = corrected(cx, slot).stem;
+            let SlotTerms { scored, matching } = slot_terms(cx, slot, Some(&corrections[i]), forms);
+            let stem = corrections[i].stem(slot);
             let text = Term::from_field_text;
             let mut lacking = vec![
-                text(cx.fields.text_stem, &stem),
-                text(cx.fields.phrases_stem, &stem),
+                text(cx.fields.text_stem, stem),
+                text(cx.fields.phrases_stem, stem),
             ];
             if stem == slot.stem {
                 lacking.push(text(cx.fields.text_exact, &slot.exact));
@@ -488,7 +496,7 @@ fn words_plan(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<(V
             units.push(Unit {
                 matching: Match::AnyTerm(matching.into()),
                 terms: scored,
-                presence: Match::AnyTerm(vec![text(cx.fields.text_stem, &stem)].into()),
+                presence: Match::AnyTerm(vec![text(cx.fields.text_stem, stem)].into()),
                 lacking,
             });
         }
@@ -533,18 +541,18 @@ fn words_plan(cx: &Context, words: &[Slot], forms: &mut MatchForms) -> Option<(V
 /// podniku" stands.
 ///
 /// [`CS_STEM_PAIRS`]: crate::analysis::CS_STEM_PAIRS
-fn pair_terms(cx: &Context, words: &[Slot]) -> Vec<(Term, f32)> {
-    let content: Vec<(usize, Slot)> = words
+fn pair_terms(cx: &Context, words: &[Slot], corrections: &[Corrections]) -> Vec<(Term, f32)> {
+    let content: Vec<(usize, &str)> = words
         .iter()
         .enumerate()
         .filter(|(_, w)| forms::is_content(&w.folded))
-        .map(|(i, w)| (i, corrected(cx, w)))
+        .map(|(i, w)| (i, corrections[i].stem(w)))
         .collect();
     content
         .windows(2)
         .filter(|pair| pair[1].0 <= pair[0].0 + forms::STEM_PAIR_REACH)
         .map(|pair| {
-            let joined = forms::stem_pair(&pair[0].1.stem, &pair[1].1.stem);
+            let joined = forms::stem_pair(pair[0].1, pair[1].1);
             (
                 Term::from_field_text(cx.fields.text_stem_pairs, &joined),
                 PHRASE,
@@ -559,6 +567,7 @@ fn pair_terms(cx: &Context, words: &[Slot]) -> Vec<(Term, f32)> {
 fn synonym_unit(
     cx: &Context,
     covered: &[Slot],
+    corrections: &[Corrections],
     alternatives: &[Vec<String>],
     forms: &mut MatchForms,
 ) -> Unit {
@@ -566,8 +575,9 @@ fn synonym_unit(
     let mut ways: Vec<Match> = Vec::new();
     let originals: Vec<SlotTerms> = covered
         .iter()
-        .filter(|s| !s.is_stopword())
-        .map(|s| slot_terms(cx, s, true, forms))
+        .zip(corrections)
+        .filter(|(s, _)| !s.is_stopword())
+        .map(|(s, corrections)| slot_terms(cx, s, Some(corrections), forms))
         .collect();
     let mut every = Vec::new();
     for original in originals {
@@ -585,7 +595,7 @@ fn synonym_unit(
         match slots.as_slice() {
             [] => continue,
             [one] => {
-                let one = slot_terms(cx, one, false, &mut MatchForms::default());
+                let one = slot_terms(cx, one, None, &mut MatchForms::default());
                 terms.add_all(one.scored, SYNONYM);
                 ways.push(Match::AnyTerm(one.matching.into()));
             }
@@ -595,7 +605,7 @@ fn synonym_unit(
                 }
                 for slot in slots.iter().filter(|s| !s.is_stopword()) {
                     terms.add_all(
-                        slot_terms(cx, slot, false, &mut MatchForms::default()).scored,
+                        slot_terms(cx, slot, None, &mut MatchForms::default()).scored,
                         SYNONYM,
                     );
                 }
@@ -611,20 +621,33 @@ fn synonym_unit(
     }
 }
 
-/// `slot` with its stem replaced by the first correction of an unknown
-/// stem, if there is one.
-fn corrected(cx: &Context, slot: &Slot) -> Slot {
-    let mut slot = slot.clone();
-    if let Some(stem) = cx
-        .vocabularies
-        .stems
-        .corrections(&slot.stem, FUZZY_MIN_CHARS - 1)
-        .into_iter()
-        .next()
-    {
-        slot.stem = stem;
+/// A free word's typos' corrections: the known words one edit from its
+/// folded form and from its stem, worked out once for every part of the
+/// plan that reads them.
+struct Corrections {
+    folded: Vec<String>,
+    stems: Vec<String>,
+}
+
+impl Corrections {
+    fn of(cx: &Context, slot: &Slot) -> Self {
+        Corrections {
+            folded: cx
+                .vocabularies
+                .folded
+                .corrections(&slot.folded, FUZZY_MIN_CHARS),
+            stems: cx
+                .vocabularies
+                .stems
+                .corrections(&slot.stem, FUZZY_MIN_CHARS - 1),
+        }
     }
-    slot
+
+    /// The stem of `slot` (whose corrections these are), or its first
+    /// correction if the index does not know it.
+    fn stem<'a>(&'a self, slot: &'a Slot) -> &'a str {
+        self.stems.first().unwrap_or(&slot.stem)
+    }
 }
 
 /// BM25's inverse document frequency of a term, as tantivy computes it.
@@ -654,17 +677,22 @@ impl SlotTerms {
     }
 }
 
-/// The ways one word can match, weighed. With `forgiving`, a word the index
-/// does not know is also matched through its corrections (typos), and any
-/// word through its derivational root; the forms it matches through are
-/// added to `forms` for highlighting.
+/// The ways one word can match, weighed. Given its `corrections` (a free
+/// word's), a word the index does not know is also matched through its
+/// corrections (typos), and any word through its derivational root; the
+/// forms it matches through are added to `forms` for highlighting.
 ///
 /// Every form of an indexed word is computed from the one before (exact,
 /// folded, stem, root; [`forms`]), so a measure with the word's exact form
 /// has its folded form, its stem and its root too: matching reads only the
 /// broadest of them, the root, or the stem when roots are not used, which
 /// halves the postings a search decodes to find its matches.
-fn slot_terms(cx: &Context, slot: &Slot, forgiving: bool, forms: &mut MatchForms) -> SlotTerms {
+fn slot_terms(
+    cx: &Context,
+    slot: &Slot,
+    corrections: Option<&Corrections>,
+    forms: &mut MatchForms,
+) -> SlotTerms {
     let fields = cx.fields;
     let text = Term::from_field_text;
     forms.add(slot);
@@ -676,7 +704,7 @@ fn slot_terms(cx: &Context, slot: &Slot, forgiving: bool, forms: &mut MatchForms
         (text(fields.places_folded, &slot.folded), PLACE_FOLDED),
         (text(fields.places_stem, &slot.stem), PLACE_STEM),
     ];
-    let broadest = if forgiving {
+    let broadest = if corrections.is_some() {
         forms.roots.insert(slot.root.clone());
         scored.push((text(fields.text_root, &slot.root), ROOT));
         text(fields.text_root, &slot.root)
@@ -688,26 +716,18 @@ fn slot_terms(cx: &Context, slot: &Slot, forgiving: bool, forms: &mut MatchForms
         text(fields.phrases_stem, &slot.stem),
         text(fields.places_stem, &slot.stem),
     ];
-    if forgiving {
-        for folded in cx
-            .vocabularies
-            .folded
-            .corrections(&slot.folded, FUZZY_MIN_CHARS)
-        {
-            let term = text(fields.text_folded, &folded);
+    if let Some(corrections) = corrections {
+        for folded in &corrections.folded {
+            let term = text(fields.text_folded, folded);
             matching.push(term.clone());
             scored.push((term, FOLDED * TYPO));
-            forms.folded.insert(folded);
+            forms.folded.insert(folded.clone());
         }
-        for stem in cx
-            .vocabularies
-            .stems
-            .corrections(&slot.stem, FUZZY_MIN_CHARS - 1)
-        {
-            let term = text(fields.text_stem, &stem);
+        for stem in &corrections.stems {
+            let term = text(fields.text_stem, stem);
             matching.push(term.clone());
             scored.push((term, STEM * TYPO));
-            forms.stems.insert(stem);
+            forms.stems.insert(stem.clone());
         }
     }
     SlotTerms { scored, matching }
