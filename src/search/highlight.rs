@@ -212,8 +212,8 @@ mod tests {
 
     fn forms(query: &str) -> MatchForms {
         let mut forms = MatchForms::default();
-        for slot in analyzers().slots(query) {
-            forms.add(&slot);
+        for slot in analyzers().slots(query).iter() {
+            forms.add(slot);
         }
         forms
     }

@@ -168,12 +168,12 @@ impl Analyzers {
     }
 
     /// The slots of a piece of text, in order.
-    pub fn slots(&self, text: &str) -> Vec<Slot> {
+    pub fn slots(&self, text: &str) -> Arc<[Slot]> {
         if let Some(slots) = self.recent.get(text) {
-            return slots.to_vec();
+            return slots;
         }
-        let slots: Vec<Slot> = self.words(text).into_iter().map(|w| w.slot).collect();
-        self.recent.put(text.to_owned(), slots.as_slice().into());
+        let slots: Arc<[Slot]> = self.words(text).into_iter().map(|w| w.slot).collect();
+        self.recent.put(text.to_owned(), slots.clone());
         slots
     }
 }
@@ -339,18 +339,19 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
     for part in user.wanted().filter(|p| p.phrase) {
         let slots = cx.analyzers.slots(&part.text);
         if let Some(query) = phrase_query(cx.fields, &slots, 0) {
-            for slot in &slots {
+            for slot in slots.iter() {
                 terms.add_all(slot_terms(cx, slot, None, &mut forms).scored, 1.0);
             }
             required.push(Match::Query(query));
         }
     }
 
-    let words: Vec<Slot> = user
+    let parts: Vec<Arc<[Slot]>> = user
         .wanted()
         .filter(|p| !p.phrase)
-        .flat_map(|p| cx.analyzers.slots(&p.text))
+        .map(|p| cx.analyzers.slots(&p.text))
         .collect();
+    let words: Vec<&Slot> = parts.iter().flat_map(|slots| slots.iter()).collect();
     let corrections: Vec<Corrections> = words.iter().map(|w| Corrections::of(cx, w)).collect();
     let (units, mut bonus) = match words_plan(cx, &words, &corrections, &mut forms) {
         Some((units, bonus)) => (units, Some(bonus)),
@@ -371,7 +372,7 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         .excluded()
         .filter_map(|part| {
             let slots = cx.analyzers.slots(&part.text);
-            match slots.as_slice() {
+            match &*slots {
                 [one] => Some(slot_terms(cx, one, None, &mut MatchForms::default()).matching()),
                 _ => phrase_query(cx.fields, &slots, 0).map(Match::Query),
             }
@@ -449,7 +450,7 @@ struct Unit {
 /// when there is no word to search.
 fn words_plan(
     cx: &Context,
-    words: &[Slot],
+    words: &[&Slot],
     corrections: &[Corrections],
     forms: &mut MatchForms,
 ) -> Option<(Vec<Unit>, Bonus)> {
@@ -457,7 +458,7 @@ fn words_plan(
         return None;
     }
     // Stopwords count only when the query has nothing else.
-    let all_stop = words.iter().all(Slot::is_stopword);
+    let all_stop = words.iter().all(|slot| slot.is_stopword());
     let folded: Vec<&str> = words.iter().map(|s| s.folded.as_str()).collect();
     let spans = cx.synonyms.spans(&folded);
 
@@ -541,7 +542,7 @@ fn words_plan(
 /// podniku" stands.
 ///
 /// [`CS_STEM_PAIRS`]: crate::analysis::CS_STEM_PAIRS
-fn pair_terms(cx: &Context, words: &[Slot], corrections: &[Corrections]) -> Vec<(Term, f32)> {
+fn pair_terms(cx: &Context, words: &[&Slot], corrections: &[Corrections]) -> Vec<(Term, f32)> {
     let content: Vec<(usize, &str)> = words
         .iter()
         .enumerate()
@@ -566,7 +567,7 @@ fn pair_terms(cx: &Context, words: &[Slot], corrections: &[Corrections]) -> Vec<
 /// phrase where it has several words), and scores the terms of both.
 fn synonym_unit(
     cx: &Context,
-    covered: &[Slot],
+    covered: &[&Slot],
     corrections: &[Corrections],
     alternatives: &[Vec<String>],
     forms: &mut MatchForms,
@@ -589,10 +590,10 @@ fn synonym_unit(
     }
     for alternative in alternatives {
         let slots = cx.analyzers.slots(&alternative.join(" "));
-        for slot in &slots {
+        for slot in slots.iter() {
             forms.add(slot);
         }
-        match slots.as_slice() {
+        match &*slots {
             [] => continue,
             [one] => {
                 let one = slot_terms(cx, one, None, &mut MatchForms::default());
