@@ -227,6 +227,12 @@ impl Answer {
         self.json
             .get_or_init(|| json::AnswerJson::of(&self.response))
     }
+
+    fn into_json(self) -> json::AnswerJson {
+        let Answer { response, json } = self;
+        json.into_inner()
+            .unwrap_or_else(|| json::AnswerJson::of(&response))
+    }
 }
 
 /// A searcher over one generation. Cheap to share behind an `Arc`.
@@ -385,7 +391,12 @@ impl Searcher {
         if let Some(json) = self.cached_json(request) {
             return Ok(json);
         }
-        Ok(self.compute_and_keep(request)?.json().as_bytes().to_vec())
+        // An answer the cache did not keep (most are asked for once) is
+        // written straight into the body; a kept one is copied out.
+        Ok(match Arc::try_unwrap(self.compute_and_keep(request)?) {
+            Ok(answer) => answer.into_json().into_bytes(),
+            Err(kept) => kept.json().as_bytes().to_vec(),
+        })
     }
 
     /// [`Searcher::cached`] as JSON.

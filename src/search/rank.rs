@@ -155,6 +155,8 @@ impl<T: ?Sized> PerCache<T> {
 
 /// One term of a generation: where its postings are, how it scores.
 pub struct KnownTerm {
+    /// The term itself, so that what holds the entry need not copy it.
+    term: Term,
     /// Per segment ordinal: its postings there, if it has any.
     segments: Vec<Option<Posted>>,
     /// In how many measures of the generation the term is, deleted ones
@@ -284,6 +286,7 @@ impl KnownTerm {
             .sum();
         let bm25 = Bm25Weight::for_one_term(doc_freq, documents, average);
         Ok(KnownTerm {
+            term: term.clone(),
             once: std::array::from_fn(|id| bm25.score(id as u8, 1)),
             bm25,
             reach: readers.iter().map(|_| OnceLock::new()).collect(),
@@ -377,7 +380,7 @@ impl KnownRanking {
 /// A query's ranking terms, each with its weight in the plan and what the
 /// generation knows of it.
 pub struct ScoredTerms {
-    terms: Vec<(Term, Score, Arc<KnownTerm>)>,
+    terms: Vec<(Score, Arc<KnownTerm>)>,
 }
 
 impl ScoredTerms {
@@ -391,14 +394,16 @@ impl ScoredTerms {
         let terms = terms
             .iter()
             .zip(known)
-            .map(|((term, weight), known)| (term.clone(), *weight, known))
+            .map(|((_, weight), known)| (*weight, known))
             .collect();
         Ok(ScoredTerms { terms })
     }
 
     /// The ranking terms with their weights in the plan, in plan order.
     pub fn weighted(&self) -> impl Iterator<Item = (&Term, Score)> {
-        self.terms.iter().map(|(term, weight, _)| (term, *weight))
+        self.terms
+            .iter()
+            .map(|(weight, known)| (&known.term, *weight))
     }
 
     /// Where each of `terms` is among the ranking terms (terms that are not
@@ -406,7 +411,7 @@ impl ScoredTerms {
     pub fn positions(&self, terms: &[Term]) -> Vec<usize> {
         let mut positions: Vec<usize> = terms
             .iter()
-            .filter_map(|term| self.terms.iter().position(|(t, _, _)| t == term))
+            .filter_map(|term| self.terms.iter().position(|(_, known)| known.term == *term))
             .collect();
         positions.sort_unstable();
         positions.dedup();
@@ -417,13 +422,14 @@ impl ScoredTerms {
     /// has, in plan order.
     pub fn cursors(&self, ordinal: usize) -> tantivy::Result<Cursors<'_>> {
         let mut cursors = Vec::with_capacity(self.terms.len());
-        for (position, (term, weight, known)) in self.terms.iter().enumerate() {
+        for (position, (weight, known)) in self.terms.iter().enumerate() {
             let Some(posted) = known.posted(ordinal) else {
                 continue;
             };
             let fieldnorms = posted.fieldnorms.as_ref().ok_or_else(|| {
                 tantivy::TantivyError::SchemaError(format!(
-                    "{term:?} is ranked, but its field keeps no lengths"
+                    "{:?} is ranked, but its field keeps no lengths",
+                    known.term
                 ))
             })?;
             let reach = if posted.info.doc_freq <= MEASURED_UP_TO {
