@@ -301,8 +301,7 @@ fn answers_are_written_as_serde_json_writes_them() {
 /// alike. The requests are every judged query as typed and without its
 /// diacritics (whose plans differ only in the exact forms' weight), alone,
 /// filtered by region and on the second page: the same query text with
-/// other filters or another page, the last of which takes its plan from
-/// the cache (a plan is kept the second time its query is planned).
+/// other filters or another page, which takes its plan from the cache.
 #[test]
 fn answers_do_not_depend_on_what_was_asked_before() {
     let (first, dir) = common::bundled_searcher();

@@ -17,9 +17,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// (`Arc`s, or answers whose parts are).
 ///
 /// Which values go is decided as CLOCK does, not as an exact LRU: a lookup
-/// only marks its value used, and when the cache is full a sweep lets go
-/// of the values not used since the sweep before (so a value put and never
-/// asked for again goes first). An LRU list moves the
+/// only marks its value used, and when the cache is full a sweep lets the
+/// oldest unmarked values go, giving the marked ones a second chance (see
+/// `RecentInner::sweep`). An LRU list moves the
 /// value to its front at every lookup, writing to it and to both its
 /// neighbours, which were seldom in the processor's cache: a search looks
 /// up some thirty terms, and the list's writes were most of the time a
@@ -33,13 +33,18 @@ pub struct Recent<K: Hash + Eq, V: Clone> {
 struct RecentInner<K, V> {
     values: HashMap<K, Entry<V>, foldhash::fast::RandomState>,
     capacity: usize,
+    /// Counts the values put and the sweeps: what `Entry::since` reads.
+    clock: u64,
     doorkeeper: Option<Doorkeeper>,
 }
 
 struct Entry<V> {
     value: V,
-    /// Looked up (or put) since the last sweep.
+    /// Looked up since it was put or last swept.
     used: bool,
+    /// When it was put, or last found used by a sweep: its place in the
+    /// queue of values to let go, the oldest first.
+    since: u64,
 }
 
 impl<K: Hash + Eq, V: Clone> Recent<K, V> {
@@ -68,6 +73,7 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
             inner: Mutex::new(RecentInner {
                 values: HashMap::with_capacity_and_hasher(capacity + 1, Default::default()),
                 capacity,
+                clock: 0,
                 doorkeeper,
             }),
             hasher: RandomState::new(),
@@ -109,6 +115,12 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
         drop(let_go);
     }
 
+    /// Whether a value is kept under `key`, without marking it used.
+    #[cfg(test)]
+    fn holds(&self, key: &K) -> bool {
+        self.lock().values.contains_key(key)
+    }
+
     fn lock(&self) -> MutexGuard<'_, RecentInner<K, V>> {
         // A panic while holding the lock leaves only a cache behind.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
@@ -133,34 +145,48 @@ impl<K: Hash + Eq, V: Clone> RecentInner<K, V> {
         } else {
             Vec::new()
         };
-        let entry = Entry { value, used: false };
+        self.clock += 1;
+        let entry = Entry {
+            value,
+            used: false,
+            since: self.clock,
+        };
         let_go.extend(self.values.insert(key, entry).map(|old| old.value));
         let_go
     }
 
-    /// Lets go of the values not used since the last sweep (or since they
-    /// were put), and marks the others unused. At least an eighth of the
-    /// capacity goes (values in the map's order, if too few were unused),
-    /// so that a sweep, which reads every value, comes at most once per
-    /// eighth of the capacity of values put.
+    /// CLOCK's hand, an eighth of the capacity at a time: a value used
+    /// since it was put or last swept gets a second chance (it goes to the
+    /// back of the queue, unmarked), and the eighth of the values longest
+    /// in the queue are let go. So a value put stays for at least seven
+    /// eighths of the capacity of values put after it, and one used that
+    /// long for as long again; and a sweep, which reads every value, comes
+    /// once per eighth of the capacity of values put.
     fn sweep(&mut self) -> Vec<V> {
-        let mut let_go: Vec<V> = self
-            .values
-            .extract_if(|_, entry| !std::mem::replace(&mut entry.used, false))
+        self.clock += 1;
+        let now = self.clock;
+        let mut since: Vec<u64> = Vec::with_capacity(self.values.len());
+        for entry in self.values.values_mut() {
+            if std::mem::replace(&mut entry.used, false) {
+                entry.since = now;
+            }
+            since.push(entry.since);
+        }
+        let out = (self.capacity / 8).clamp(1, since.len());
+        let (older, &mut bar, _) = since.select_nth_unstable(out - 1);
+        // Every value put before `bar` goes, and as many put at `bar` as
+        // make up the eighth.
+        let mut at_bar = out - older.iter().filter(|&&t| t < bar).count();
+        self.values
+            .extract_if(|_, entry| {
+                let goes = entry.since < bar || (entry.since == bar && at_bar > 0);
+                if entry.since == bar && goes {
+                    at_bar -= 1;
+                }
+                goes
+            })
             .map(|(_, entry)| entry.value)
-            .collect();
-        let keep = self.capacity - (self.capacity / 8).max(1);
-        let mut excess = self.values.len().saturating_sub(keep);
-        let_go.extend(
-            self.values
-                .extract_if(|_, _| {
-                    let out = excess > 0;
-                    excess = excess.saturating_sub(1);
-                    out
-                })
-                .map(|(_, entry)| entry.value),
-        );
-        let_go
+            .collect()
     }
 }
 
@@ -296,10 +322,10 @@ mod tests {
         assert_eq!(recent.get_each(&keys), [Some(1), None, Some(3)]);
     }
 
-    /// A sweep lets go of every value not used since the last one, keeps
-    /// the used ones, and the cache never holds more than its capacity.
+    /// A sweep lets the oldest unused eighth go, gives the used ones a
+    /// second chance, and the cache never holds more than its capacity.
     #[test]
-    fn a_sweep_keeps_what_was_used_and_the_cache_within_its_capacity() {
+    fn a_sweep_lets_the_oldest_unused_go_and_keeps_the_cache_within_its_capacity() {
         let recent = Recent::new(64);
         for key in 0..64 {
             recent.put(key, key);
@@ -311,15 +337,20 @@ mod tests {
         for key in 64..72 {
             recent.put(key, key);
         }
-        let kept = recent.get_each(&keys);
-        for (key, value) in keys.iter().zip(&kept) {
-            let expected = *key < 72 && (*key >= 64 || key % 2 == 0);
-            assert_eq!(value.is_some(), expected, "{key}");
+        for key in &keys {
+            let gone = *key >= 72 || (*key < 16 && key % 2 == 1);
+            assert_eq!(recent.holds(key), !gone, "{key}");
         }
-        // Everything used all the time: the sweep lets values go anyway.
+        // The used ones outlast every unused one put before them.
+        for key in 72..96 {
+            recent.put(key, key);
+        }
+        for key in 0..64 {
+            assert_eq!(recent.holds(&key), key % 2 == 0, "{key}");
+        }
+        // Everything used all the time: values still go.
         for key in 0..10_000u32 {
             recent.put(key % 128, key);
-            recent.get_each(&keys);
             let held = recent.get_each(&keys).iter().flatten().count();
             assert!(held <= 64, "{held} values held after {key}");
         }
