@@ -41,14 +41,9 @@ impl AnswerJson {
         let took_from = out.len();
         number(&mut out, &answer.took_ms);
         let took_ms = took_from..out.len();
-        out.extend_from_slice(b",\"hits\":[");
-        for (i, hit) in answer.hits.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_hit(&mut out, hit);
-        }
-        out.extend_from_slice(b"],\"facets\":");
+        out.extend_from_slice(b",\"hits\":");
+        array(&mut out, answer.hits.iter(), write_hit);
+        out.extend_from_slice(b",\"facets\":");
         write_facets(&mut out, &answer.facets);
         out.push(b'}');
         AnswerJson {
@@ -118,19 +113,13 @@ fn write_facets(out: &mut Vec<u8>, facets: &FacetCounts) {
             out.push(b',');
         }
         string(out, facet.name());
-        out.extend_from_slice(b":[");
-        for (i, counted) in facets.of(facet).enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_counted(out, &counted);
-        }
-        out.push(b']');
+        out.push(b':');
+        array(out, facets.of(facet), write_counted);
     }
     out.push(b'}');
 }
 
-fn write_counted(out: &mut Vec<u8>, counted: &Counted) {
+fn write_counted(out: &mut Vec<u8>, counted: Counted) {
     out.extend_from_slice(b"{\"value\":");
     string(out, counted.value);
     if let Some(label) = counted.label {
@@ -143,12 +132,21 @@ fn write_counted(out: &mut Vec<u8>, counted: &Counted) {
 }
 
 fn strings(out: &mut Vec<u8>, values: &[String]) {
+    array(out, values, |out, value| string(out, value));
+}
+
+/// `items` as a JSON array, each written by `write`.
+fn array<T>(
+    out: &mut Vec<u8>,
+    items: impl IntoIterator<Item = T>,
+    mut write: impl FnMut(&mut Vec<u8>, T),
+) {
     out.push(b'[');
-    for (i, value) in values.iter().enumerate() {
+    for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        string(out, value);
+        write(out, item);
     }
     out.push(b']');
 }
