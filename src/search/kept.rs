@@ -26,8 +26,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// fresh search spent in its caches.
 pub struct Recent<K: Hash + Eq, V: Clone> {
     inner: Mutex<RecentInner<K, V>>,
-    /// Tells keys apart for the doorkeeper.
-    hasher: RandomState,
 }
 
 struct RecentInner<K, V> {
@@ -76,7 +74,6 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
                 clock: 0,
                 doorkeeper,
             }),
-            hasher: RandomState::new(),
         }
     }
 
@@ -100,10 +97,9 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
     /// Keeps `value` under `key` if the doorkeeper (if any) lets it in,
     /// sweeping out the values not used lately when the cache is full.
     pub fn put(&self, key: K, value: V) {
-        let fingerprint = self.hasher.hash_one(&key);
         let let_go = {
             let mut inner = self.lock();
-            let admitted = (inner.doorkeeper.as_mut()).is_none_or(|d| d.seen_before(fingerprint));
+            let admitted = (inner.doorkeeper.as_mut()).is_none_or(|d| d.seen_before(&key));
             if admitted {
                 inner.keep(key, value)
             } else {
@@ -196,6 +192,8 @@ struct Doorkeeper {
     ring: Vec<u64>,
     next: usize,
     members: HashSet<u64>,
+    /// Makes a key's fingerprint.
+    hasher: RandomState,
 }
 
 impl Doorkeeper {
@@ -204,13 +202,15 @@ impl Doorkeeper {
             ring: Vec::with_capacity(capacity),
             next: 0,
             members: HashSet::with_capacity(capacity),
+            hasher: RandomState::new(),
         }
     }
 
-    /// Whether `fingerprint` is among the last ones seen; if not, it is
-    /// remembered now, in place of the oldest. (So the ring never holds a
-    /// fingerprint twice.)
-    fn seen_before(&mut self, fingerprint: u64) -> bool {
+    /// Whether `key`'s fingerprint is among the last ones seen; if not, it
+    /// is remembered now, in place of the oldest. (So the ring never holds
+    /// a fingerprint twice.)
+    fn seen_before(&mut self, key: &impl Hash) -> bool {
+        let fingerprint = self.hasher.hash_one(key);
         if self.members.contains(&fingerprint) {
             return true;
         }
