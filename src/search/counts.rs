@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
 use super::facets::Facet;
+use super::json::ValuesJson;
 
 /// One value of a facet with its count: what `/facets/{facet}` lists.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -50,12 +51,20 @@ pub struct FacetNames {
     /// The facet tables' own lists of values, shared.
     values: [Arc<[String]>; 4],
     labels: [Vec<Option<String>>; 4],
+    /// Each value and its label as JSON, written once for every answer
+    /// to copy.
+    written: [ValuesJson; 4],
 }
 
 impl FacetNames {
     /// `labels[f][i]` is the label of `values[f][i]`, if it has one.
     pub fn new(values: [Arc<[String]>; 4], labels: [Vec<Option<String>>; 4]) -> Self {
-        FacetNames { values, labels }
+        let written = std::array::from_fn(|f| ValuesJson::of(&values[f], &labels[f]));
+        FacetNames {
+            values,
+            labels,
+            written,
+        }
     }
 }
 
@@ -76,6 +85,16 @@ impl FacetCounts {
             names,
             counted: Arc::new(counted),
         }
+    }
+
+    /// The counted values of `facet` in listing order, each as the start
+    /// of its JSON object (see [`ValuesJson`]) and its count.
+    pub(super) fn written(&self, facet: Facet) -> impl Iterator<Item = (&[u8], u64)> {
+        let f = facet.index();
+        let written = &self.names.written[f];
+        self.counted[f]
+            .iter()
+            .map(move |&(position, count)| (written.get(position as usize), count))
     }
 
     /// The counted values of `facet`, in listing order.

@@ -16,8 +16,9 @@
 //! now ([`AnswerJson::with_took_ms`]).
 
 use std::ops::Range;
+use std::sync::Arc;
 
-use super::counts::{Counted, FacetCounts};
+use super::counts::FacetCounts;
 use super::facets::Facet;
 use super::{Hit, SearchResponse};
 
@@ -87,6 +88,31 @@ fn estimated_len(answer: &SearchResponse) -> usize {
 }
 
 fn write_hit(out: &mut Vec<u8>, hit: &Hit) {
+    match &hit.fields_json {
+        Some(fields) => {
+            debug_assert_eq!(*fields, hit_fields(hit), "fields changed since written");
+            out.extend_from_slice(fields);
+        }
+        None => write_fields(out, hit),
+    }
+    out.extend_from_slice(b",\"highlight\":");
+    string(out, &hit.highlight);
+    out.extend_from_slice(b",\"score\":");
+    number(out, &hit.score);
+    out.push(b'}');
+}
+
+/// A hit's stored fields (all but its highlight and score) as JSON: the
+/// start of its object, up to the highlight. A measure's are written when
+/// it is first shown and copied into every answer that shows it: escaping
+/// them anew was most of writing an answer.
+pub fn hit_fields(hit: &Hit) -> Arc<[u8]> {
+    let mut out = Vec::with_capacity(hit.text.len() + 128);
+    write_fields(&mut out, hit);
+    out.into()
+}
+
+fn write_fields(out: &mut Vec<u8>, hit: &Hit) {
     out.extend_from_slice(b"{\"id\":");
     string(out, &hit.id);
     out.extend_from_slice(b",\"towns\":");
@@ -99,11 +125,6 @@ fn write_hit(out: &mut Vec<u8>, hit: &Hit) {
     strings(out, &hit.categories);
     out.extend_from_slice(b",\"text\":");
     string(out, &hit.text);
-    out.extend_from_slice(b",\"highlight\":");
-    string(out, &hit.highlight);
-    out.extend_from_slice(b",\"score\":");
-    number(out, &hit.score);
-    out.push(b'}');
 }
 
 fn write_facets(out: &mut Vec<u8>, facets: &FacetCounts) {
@@ -114,21 +135,52 @@ fn write_facets(out: &mut Vec<u8>, facets: &FacetCounts) {
         }
         string(out, facet.name());
         out.push(b':');
-        array(out, facets.of(facet), write_counted);
+        array(out, facets.written(facet), |out, (value, count)| {
+            out.extend_from_slice(value);
+            number(out, &count);
+            out.push(b'}');
+        });
     }
     out.push(b'}');
 }
 
-fn write_counted(out: &mut Vec<u8>, counted: Counted) {
-    out.extend_from_slice(b"{\"value\":");
-    string(out, counted.value);
-    if let Some(label) = counted.label {
-        out.extend_from_slice(b",\"label\":");
-        string(out, label);
+/// Each value of a facet, with its label, as the start of its JSON object
+/// up to its count (`{"value":"Kadaň","count":`), written once per
+/// generation: a search of the bundled collection lists forty-odd values,
+/// and escaping their names again for every answer was a third of
+/// writing it.
+#[derive(Debug, Default)]
+pub struct ValuesJson {
+    bytes: Vec<u8>,
+    /// Where each value's ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl ValuesJson {
+    /// `labels[i]` is the label of `values[i]`, if it has one.
+    pub fn of(values: &[String], labels: &[Option<String>]) -> Self {
+        let mut written = ValuesJson::default();
+        for (i, value) in values.iter().enumerate() {
+            let out = &mut written.bytes;
+            out.extend_from_slice(b"{\"value\":");
+            string(out, value);
+            if let Some(label) = labels.get(i).and_then(Option::as_deref) {
+                out.extend_from_slice(b",\"label\":");
+                string(out, label);
+            }
+            out.extend_from_slice(b",\"count\":");
+            written.ends.push(out.len());
+        }
+        written
     }
-    out.extend_from_slice(b",\"count\":");
-    number(out, &counted.count);
-    out.push(b'}');
+
+    /// The value at `position`, as written.
+    pub fn get(&self, position: usize) -> &[u8] {
+        let start = position
+            .checked_sub(1)
+            .map_or(0, |before| self.ends[before]);
+        &self.bytes[start..self.ends[position]]
+    }
 }
 
 fn strings(out: &mut Vec<u8>, values: &[String]) {
@@ -187,7 +239,9 @@ mod tests {
     use super::*;
     use crate::search::FacetNames;
 
-    fn answer(text: &str, label: &str) -> SearchResponse {
+    /// An answer whose one hit has its fields written beforehand (as
+    /// shown measures' are) or not.
+    fn answer(text: &str, label: &str, fields_written: bool) -> SearchResponse {
         let values = || Arc::<[String]>::from(vec!["a\"b".to_owned(), "Kadaň".to_owned()]);
         let names = FacetNames::new(
             [values(), values(), values(), values()],
@@ -199,27 +253,32 @@ mod tests {
             ],
         );
         let counts = [vec![2, 3], vec![0, 1], vec![1, 0], vec![0, 0]];
+        let mut hit = Hit {
+            id: "2011-2014-kadan-07".into(),
+            towns: vec!["Kadaň".to_owned(), text.to_owned()].into(),
+            region: "ustecky".into(),
+            period: "2011-2014".into(),
+            categories: vec![].into(),
+            text: text.into(),
+            highlight: format!("<mark>{text}</mark>"),
+            score: 16.648,
+            fields_json: None,
+        };
+        if fields_written {
+            hit.fields_json = Some(hit_fields(&hit));
+        }
         SearchResponse {
             query: text.to_owned(),
             total: 12,
             took_ms: 0.125,
-            hits: vec![Hit {
-                id: "2011-2014-kadan-07".into(),
-                towns: vec!["Kadaň".to_owned(), text.to_owned()].into(),
-                region: "ustecky".into(),
-                period: "2011-2014".into(),
-                categories: vec![].into(),
-                text: text.into(),
-                highlight: format!("<mark>{text}</mark>"),
-                score: 16.648,
-            }]
-            .into(),
+            hits: vec![hit].into(),
             facets: FacetCounts::new(Arc::new(names), &counts),
         }
     }
 
     /// Strings with every kind of character JSON escapes, and with none,
-    /// are written as `serde_json` writes them.
+    /// are written as `serde_json` writes them, whether a hit's fields
+    /// were written beforehand or with the answer.
     #[test]
     fn answers_are_written_as_serde_json_writes_them() {
         let texts = [
@@ -229,9 +288,9 @@ mod tests {
             "",
             "„české“ uvozovky – a pomlčka\u{a0}",
         ];
-        for text in texts {
+        for (text, fields_written) in texts.into_iter().flat_map(|t| [(t, false), (t, true)]) {
             for label in [text, "Bydlení"] {
-                let answer = answer(text, label);
+                let answer = answer(text, label, fields_written);
                 let written = AnswerJson::of(&answer);
                 let expected = serde_json::to_vec(&answer).unwrap();
                 assert_eq!(
@@ -247,7 +306,7 @@ mod tests {
     /// the time it took first.
     #[test]
     fn took_ms_is_replaced_in_place() {
-        let mut answer = answer("bydlení", "Bydlení");
+        let mut answer = answer("bydlení", "Bydlení", true);
         let written = AnswerJson::of(&answer);
         answer.took_ms = 0.003;
         assert_eq!(

@@ -74,19 +74,19 @@ struct Shown {
 
 impl Shown {
     fn new(measure: Measure, words: highlight::Words) -> Self {
-        Shown {
-            hit: Hit {
-                id: measure.id.into(),
-                towns: measure.towns.into(),
-                region: measure.region.into(),
-                period: measure.period.into(),
-                categories: measure.categories.into(),
-                text: measure.text.into(),
-                highlight: String::new(),
-                score: 0.0,
-            },
-            words,
-        }
+        let mut hit = Hit {
+            id: measure.id.into(),
+            towns: measure.towns.into(),
+            region: measure.region.into(),
+            period: measure.period.into(),
+            categories: measure.categories.into(),
+            text: measure.text.into(),
+            highlight: String::new(),
+            score: 0.0,
+            fields_json: None,
+        };
+        hit.fields_json = Some(json::hit_fields(&hit));
+        Shown { hit, words }
     }
 }
 
@@ -199,6 +199,11 @@ pub struct Hit {
     pub text: Arc<str>,
     pub highlight: String,
     pub score: f64,
+    /// The fields above but the highlight and score as JSON, written when
+    /// the measure is first shown ([`json::hit_fields`]), or `None`
+    /// (written with the answer).
+    #[serde(skip)]
+    fields_json: Option<Arc<[u8]>>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
