@@ -61,9 +61,12 @@ pub struct SynonymSpan {
 pub struct Synonyms {
     groups: Vec<SynonymGroup>,
     /// Stem keys of a phrase → (group, phrase) indices.
-    by_keys: HashMap<Vec<String>, (usize, usize)>,
-    /// Longest phrase, in tokens.
-    longest: usize,
+    by_keys: HashMap<Vec<String>, (usize, usize), foldhash::fast::RandomState>,
+    /// First stem key of a phrase → the longest phrase starting with it,
+    /// in tokens: nearly every word of a query starts none, and finding
+    /// that out by looking up every run of words from it was a seventh
+    /// of planning a query.
+    longest_from: HashMap<String, usize, foldhash::fast::RandomState>,
 }
 
 impl Synonyms {
@@ -147,7 +150,8 @@ impl Synonyms {
             }
             let group_index = synonyms.groups.len();
             for (phrase_index, keys) in keys_seen.into_iter().enumerate() {
-                synonyms.longest = synonyms.longest.max(keys.len());
+                let longest = synonyms.longest_from.entry(keys[0].clone()).or_default();
+                *longest = (*longest).max(keys.len());
                 synonyms.by_keys.insert(keys, (group_index, phrase_index));
             }
             synonyms.groups.push(group);
@@ -236,8 +240,8 @@ impl Synonyms {
         let mut found = Vec::new();
         let mut start = 0;
         while start < keys.len() {
-            let longest = self.longest.min(keys.len() - start);
-            let hit = (1..=longest).rev().find_map(|n| {
+            let longest = self.longest_from.get(&keys[start]).copied().unwrap_or(0);
+            let hit = (1..=longest.min(keys.len() - start)).rev().find_map(|n| {
                 self.by_keys
                     .get(&keys[start..start + n])
                     .map(|&(group, phrase)| (start, n, group, phrase))
