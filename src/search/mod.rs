@@ -277,6 +277,8 @@ pub struct Searcher {
     shown: Recent<tantivy::DocAddress, Arc<Shown>>,
     analyzers: plan::Analyzers,
     vocabularies: plan::Vocabularies,
+    /// The free words of recent queries, planned.
+    free_words: plan::FreeWords,
     /// One thread per core, for searching a large collection's segments
     /// side by side.
     executor: tantivy::Executor,
@@ -349,6 +351,7 @@ impl Searcher {
             plans: Recent::new(PLANS_CACHED),
             shown: Recent::new(SHOWN_CACHED),
             vocabularies,
+            free_words: plan::FreeWords::default(),
             analyzers: plan::Analyzers::of(&generation.index, generation.chains),
             reader,
             synonyms: generation.synonyms.clone(),
@@ -540,6 +543,7 @@ impl Searcher {
                 analyzers: &self.analyzers,
                 vocabularies: &self.vocabularies,
                 terms: &self.terms,
+                free_words: &self.free_words,
             },
         ));
         self.plans.put(q.to_owned(), plan.clone());

@@ -72,7 +72,7 @@ pub use crate::analysis::stopwords::is_stopword;
 
 /// One query word in its analysed forms: exact (lowercase), folded,
 /// stemmed and reduced to its derivational root.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Slot {
     pub exact: String,
     pub folded: String,
@@ -247,6 +247,7 @@ pub struct Context<'a> {
     /// What the generation's terms are known to score: their frequencies,
     /// shared with ranking, which looks the same terms up.
     pub terms: &'a TermCache,
+    pub free_words: &'a FreeWords,
 }
 
 /// A query ready to run: which measures match, how they rank, and what to
@@ -352,8 +353,8 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         .map(|p| cx.analyzers.slots(&p.text))
         .collect();
     let words: Vec<&Slot> = parts.iter().flat_map(|slots| slots.iter()).collect();
-    let corrections: Vec<Corrections> = words.iter().map(|w| Corrections::of(cx, w)).collect();
-    let (units, mut bonus) = match words_plan(cx, &words, &corrections, &mut forms) {
+    let free: Vec<Arc<FreeWord>> = words.iter().map(|w| cx.free_words.of(cx, w)).collect();
+    let (units, mut bonus) = match words_plan(cx, &words, &free, &mut forms) {
         Some((units, bonus)) => (units, Some(bonus)),
         None => (Vec::new(), None),
     };
@@ -362,7 +363,7 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         terms.add_all(unit.terms, 1.0);
         any.push(unit.matching);
     }
-    let pairs = pair_terms(cx, &words, &corrections);
+    let pairs = pair_terms(cx, &words, &free);
     if let Some(bonus) = &mut bonus {
         bonus.add_pairs(&pairs);
     }
@@ -451,7 +452,7 @@ struct Unit {
 fn words_plan(
     cx: &Context,
     words: &[&Slot],
-    corrections: &[Corrections],
+    free: &[Arc<FreeWord>],
     forms: &mut MatchForms,
 ) -> Option<(Vec<Unit>, Bonus)> {
     if words.is_empty() {
@@ -470,7 +471,7 @@ fn words_plan(
             units.push(synonym_unit(
                 cx,
                 &words[covered.clone()],
-                &corrections[covered],
+                &free[covered],
                 &span.alternatives,
                 forms,
             ));
@@ -483,22 +484,13 @@ fn words_plan(
                 forms.exact.insert(slot.exact.clone());
                 forms.folded.insert(slot.folded.clone());
             }
-            let SlotTerms { scored, matching } = slot_terms(cx, slot, Some(&corrections[i]), forms);
-            let stem = corrections[i].stem(slot);
-            let text = Term::from_field_text;
-            let mut lacking = vec![
-                text(cx.fields.text_stem, stem),
-                text(cx.fields.phrases_stem, stem),
-            ];
-            if stem == slot.stem {
-                lacking.push(text(cx.fields.text_exact, &slot.exact));
-                lacking.push(text(cx.fields.text_folded, &slot.folded));
-            }
+            let word = &free[i];
+            word.add_forms(slot, forms);
             units.push(Unit {
-                matching: Match::AnyTerm(matching.into()),
-                terms: scored,
-                presence: Match::AnyTerm(vec![text(cx.fields.text_stem, stem)].into()),
-                lacking,
+                matching: word.matching.clone(),
+                terms: word.scored.clone(),
+                presence: word.presence.clone(),
+                lacking: word.lacking.clone(),
             });
         }
         i += 1;
@@ -542,12 +534,12 @@ fn words_plan(
 /// podniku" stands.
 ///
 /// [`CS_STEM_PAIRS`]: crate::analysis::CS_STEM_PAIRS
-fn pair_terms(cx: &Context, words: &[&Slot], corrections: &[Corrections]) -> Vec<(Term, f32)> {
+fn pair_terms(cx: &Context, words: &[&Slot], free: &[Arc<FreeWord>]) -> Vec<(Term, f32)> {
     let content: Vec<(usize, &str)> = words
         .iter()
         .enumerate()
         .filter(|(_, w)| forms::is_content(&w.folded))
-        .map(|(i, w)| (i, corrections[i].stem(w)))
+        .map(|(i, w)| (i, free[i].corrections.stem(w)))
         .collect();
     content
         .windows(2)
@@ -568,22 +560,17 @@ fn pair_terms(cx: &Context, words: &[&Slot], corrections: &[Corrections]) -> Vec
 fn synonym_unit(
     cx: &Context,
     covered: &[&Slot],
-    corrections: &[Corrections],
+    free: &[Arc<FreeWord>],
     alternatives: &[Vec<String>],
     forms: &mut MatchForms,
 ) -> Unit {
     let mut terms = WeightedTerms::default();
     let mut ways: Vec<Match> = Vec::new();
-    let originals: Vec<SlotTerms> = covered
-        .iter()
-        .zip(corrections)
-        .filter(|(s, _)| !s.is_stopword())
-        .map(|(s, corrections)| slot_terms(cx, s, Some(corrections), forms))
-        .collect();
     let mut every = Vec::new();
-    for original in originals {
-        terms.add_all(original.scored, 1.0);
-        every.push(Match::AnyTerm(original.matching.into()));
+    for (slot, word) in covered.iter().zip(free).filter(|(s, _)| !s.is_stopword()) {
+        word.add_forms(slot, forms);
+        terms.add_all(word.scored.clone(), 1.0);
+        every.push(word.matching.clone());
     }
     if !every.is_empty() {
         ways.push(Match::Every(every));
@@ -648,6 +635,81 @@ impl Corrections {
     /// correction if the index does not know it.
     fn stem<'a>(&'a self, slot: &'a Slot) -> &'a str {
         self.stems.first().unwrap_or(&slot.stem)
+    }
+}
+
+/// What a free word of a query brings to its plan, worked out once per
+/// word for the generation's life: queries mostly repeat words other
+/// queries had, and building a word's fifteen-odd terms and finding its
+/// typos' corrections again for every new query was half of planning it.
+struct FreeWord {
+    corrections: Corrections,
+    /// The ways it matches, weighed ([`slot_terms`] with its corrections).
+    scored: Vec<(Term, f32)>,
+    /// The fewest of them that match the same measures.
+    matching: Match,
+    /// The measures with its stem (or its correction's): see
+    /// [`Unit::presence`].
+    presence: Match,
+    /// See [`Bonus::lacking`].
+    lacking: Vec<Term>,
+}
+
+impl FreeWord {
+    fn of(cx: &Context, slot: &Slot) -> Self {
+        let corrections = Corrections::of(cx, slot);
+        let SlotTerms { scored, matching } =
+            slot_terms(cx, slot, Some(&corrections), &mut MatchForms::default());
+        let stem = corrections.stem(slot);
+        let text = Term::from_field_text;
+        let mut lacking = vec![
+            text(cx.fields.text_stem, stem),
+            text(cx.fields.phrases_stem, stem),
+        ];
+        if stem == slot.stem {
+            lacking.push(text(cx.fields.text_exact, &slot.exact));
+            lacking.push(text(cx.fields.text_folded, &slot.folded));
+        }
+        let presence = Match::AnyTerm(vec![text(cx.fields.text_stem, stem)].into());
+        FreeWord {
+            corrections,
+            scored,
+            matching: Match::AnyTerm(matching.into()),
+            presence,
+            lacking,
+        }
+    }
+
+    /// Adds the forms `slot` (whose word this is) matches through, for
+    /// highlighting, as [`slot_terms`] adds them.
+    fn add_forms(&self, slot: &Slot, forms: &mut MatchForms) {
+        forms.add(slot);
+        forms.roots.insert(slot.root.clone());
+        forms.folded.extend(self.corrections.folded.iter().cloned());
+        forms.stems.extend(self.corrections.stems.iter().cloned());
+    }
+}
+
+/// The free words of a generation's recent queries, planned.
+pub struct FreeWords(Recent<Slot, Arc<FreeWord>>);
+
+/// Words kept planned (a few KiB each).
+const FREE_WORDS_KEPT: usize = 4_096;
+
+impl Default for FreeWords {
+    fn default() -> Self {
+        FreeWords(Recent::new(FREE_WORDS_KEPT))
+    }
+}
+
+impl FreeWords {
+    fn of(&self, cx: &Context, slot: &Slot) -> Arc<FreeWord> {
+        if let Some(word) = self.0.get(slot) {
+            return word;
+        }
+        let word = Arc::new(FreeWord::of(cx, slot));
+        self.0.put(slot.clone(), word.clone());
+        word
     }
 }
 
