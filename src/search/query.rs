@@ -27,42 +27,46 @@ fn is_quote(c: char) -> bool {
 
 impl UserQuery {
     pub fn parse(input: &str) -> Self {
-        let chars: Vec<char> = input.chars().collect();
+        // Characters with where each starts: a part is then a slice of the
+        // input, copied once.
+        let chars: Vec<(usize, char)> = input.char_indices().collect();
+        let c = |i: usize| chars[i].1;
+        let byte = |i: usize| chars.get(i).map_or(input.len(), |&(at, _)| at);
         // An odd number of quotes: the last one opens nothing and is text.
-        let quotes: Vec<usize> = (0..chars.len()).filter(|&i| is_quote(chars[i])).collect();
-        let lone_quote = (quotes.len() % 2 == 1).then(|| *quotes.last().unwrap());
+        let quotes = chars.iter().filter(|&&(_, c)| is_quote(c)).count();
+        let lone_quote = (quotes % 2 == 1)
+            .then(|| chars.iter().rposition(|&(_, c)| is_quote(c)))
+            .flatten();
 
         let mut parts = Vec::new();
         let mut i = 0;
         while i < chars.len() {
-            if chars[i].is_whitespace() || Some(i) == lone_quote {
+            if c(i).is_whitespace() || Some(i) == lone_quote {
                 i += 1;
                 continue;
             }
-            let excluded = chars[i] == '-'
+            let excluded = c(i) == '-'
                 && chars
                     .get(i + 1)
-                    .is_some_and(|&c| !c.is_whitespace() && c != '-');
+                    .is_some_and(|&(_, c)| !c.is_whitespace() && c != '-');
             if excluded {
                 i += 1;
             }
-            let (text, phrase, next) = if is_quote(chars[i]) && Some(i) != lone_quote {
+            let (text, phrase, next) = if is_quote(c(i)) && Some(i) != lone_quote {
                 let end = (i + 1..chars.len())
-                    .find(|&j| is_quote(chars[j]))
+                    .find(|&j| is_quote(c(j)))
                     .unwrap_or(chars.len());
-                (chars[i + 1..end].iter().collect::<String>(), true, end + 1)
+                (&input[byte(i + 1)..byte(end)], true, end + 1)
             } else {
                 let end = (i..chars.len())
-                    .find(|&j| {
-                        chars[j].is_whitespace() || (is_quote(chars[j]) && Some(j) != lone_quote)
-                    })
+                    .find(|&j| c(j).is_whitespace() || (is_quote(c(j)) && Some(j) != lone_quote))
                     .unwrap_or(chars.len());
-                (chars[i..end].iter().collect::<String>(), false, end)
+                (&input[byte(i)..byte(end)], false, end)
             };
-            let text = text.trim().to_owned();
+            let text = text.trim();
             if !text.is_empty() {
                 parts.push(Part {
-                    text,
+                    text: text.to_owned(),
                     phrase,
                     excluded,
                 });
