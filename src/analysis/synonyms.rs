@@ -214,7 +214,11 @@ impl Synonyms {
     /// of its group: what a query planner needs to offer a phrase's
     /// synonyms as alternatives of just the words it covers.
     pub fn spans<S: AsRef<str>>(&self, tokens: &[S]) -> Vec<SynonymSpan> {
-        self.find(tokens)
+        self.spans_found(self.find(tokens))
+    }
+
+    fn spans_found(&self, found: Vec<(usize, usize, usize, usize)>) -> Vec<SynonymSpan> {
+        found
             .into_iter()
             .map(|(start, len, group, phrase)| SynonymSpan {
                 start,
@@ -230,20 +234,40 @@ impl Synonyms {
             .collect()
     }
 
+    /// [`Synonyms::spans`] of tokens given as their [`Synonyms::key`]s,
+    /// which a caller that meets the same tokens again can keep.
+    pub fn spans_of_keys<S: AsRef<str>>(&self, keys: &[S]) -> Vec<SynonymSpan> {
+        self.spans_found(self.find_keys(keys))
+    }
+
+    /// What a token is found by among the phrases' words: its folded stem.
+    pub fn key(token: &str) -> String {
+        FoldedLightStemmer.stem(&fold(token)).into_owned()
+    }
+
     /// `(start, length, group, phrase)` of each synonym phrase in `tokens`,
     /// left to right, longest first, without overlapping.
     fn find<S: AsRef<str>>(&self, tokens: &[S]) -> Vec<(usize, usize, usize, usize)> {
-        let keys: Vec<String> = tokens
-            .iter()
-            .map(|t| FoldedLightStemmer.stem(&fold(t.as_ref())).into_owned())
-            .collect();
+        let keys: Vec<String> = tokens.iter().map(|t| Synonyms::key(t.as_ref())).collect();
+        self.find_keys(&keys)
+    }
+
+    /// [`Synonyms::find`] of tokens given as their keys.
+    fn find_keys<S: AsRef<str>>(&self, keys: &[S]) -> Vec<(usize, usize, usize, usize)> {
         let mut found = Vec::new();
         let mut start = 0;
         while start < keys.len() {
-            let longest = self.longest_from.get(&keys[start]).copied().unwrap_or(0);
-            let hit = (1..=longest.min(keys.len() - start)).rev().find_map(|n| {
+            let longest = self
+                .longest_from
+                .get(keys[start].as_ref())
+                .map_or(0, |&longest| longest.min(keys.len() - start));
+            let run: Vec<String> = keys[start..start + longest]
+                .iter()
+                .map(|key| key.as_ref().to_owned())
+                .collect();
+            let hit = (1..=longest).rev().find_map(|n| {
                 self.by_keys
-                    .get(&keys[start..start + n])
+                    .get(&run[..n])
                     .map(|&(group, phrase)| (start, n, group, phrase))
             });
             match hit {

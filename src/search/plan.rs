@@ -327,8 +327,8 @@ impl Bonus {
     }
 }
 
-fn term_text(term: &Term) -> Option<String> {
-    term.value().as_str().map(str::to_owned)
+fn term_text(term: &Term) -> Option<&str> {
+    std::str::from_utf8(term.serialized_value_bytes()).ok()
 }
 
 pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
@@ -460,8 +460,8 @@ fn words_plan(
     }
     // Stopwords count only when the query has nothing else.
     let all_stop = words.iter().all(|slot| slot.is_stopword());
-    let folded: Vec<&str> = words.iter().map(|s| s.folded.as_str()).collect();
-    let spans = cx.synonyms.spans(&folded);
+    let keys: Vec<&str> = free.iter().map(|w| w.synonym_key.as_str()).collect();
+    let spans = cx.synonyms.spans_of_keys(&keys);
 
     let mut units: Vec<Unit> = Vec::new();
     let mut i = 0;
@@ -653,6 +653,8 @@ struct FreeWord {
     presence: Match,
     /// See [`Bonus::lacking`].
     lacking: Vec<Term>,
+    /// What the word is found by among synonym phrases ([`Synonyms::key`]).
+    synonym_key: String,
 }
 
 impl FreeWord {
@@ -677,6 +679,7 @@ impl FreeWord {
             matching: Match::AnyTerm(matching.into()),
             presence,
             lacking,
+            synonym_key: Synonyms::key(&slot.folded),
         }
     }
 
