@@ -33,10 +33,10 @@ impl<'a> Marker<'a> {
     fn marks(&self, word: &Word, bits: [u8; 4]) -> bool {
         let w = &word.slot;
         let may = |i: usize| self.sketches[i] & (1 << bits[i]) != 0;
-        (may(0) && self.forms.exact.contains(&w.exact))
-            || (may(1) && self.forms.folded.contains(&w.folded))
-            || (may(2) && self.forms.stems.contains(&w.stem))
-            || (may(3) && self.forms.roots.contains(&w.root))
+        (may(0) && self.forms.exact.contains(w.exact.as_str()))
+            || (may(1) && self.forms.folded.contains(w.folded.as_str()))
+            || (may(2) && self.forms.stems.contains(w.stem.as_str()))
+            || (may(3) && self.forms.roots.contains(w.root.as_str()))
     }
 }
 

@@ -205,13 +205,14 @@ fn run(analyzer: &TextAnalyzer, text: &str) -> Vec<(String, Range<usize>)> {
 }
 
 /// What the highlighter needs to know of a query: the forms that count as a
-/// match.
+/// match. Shared strings, so that a kept word's forms are added to a plan
+/// without a copy ([`FreeWord`]).
 #[derive(Debug, Clone, Default)]
 pub struct MatchForms {
-    pub exact: BTreeSet<String>,
-    pub folded: BTreeSet<String>,
-    pub stems: BTreeSet<String>,
-    pub roots: BTreeSet<String>,
+    pub exact: BTreeSet<Arc<str>>,
+    pub folded: BTreeSet<Arc<str>>,
+    pub stems: BTreeSet<Arc<str>>,
+    pub roots: BTreeSet<Arc<str>>,
 }
 
 impl MatchForms {
@@ -220,9 +221,9 @@ impl MatchForms {
         if slot.is_stopword() {
             return;
         }
-        self.exact.insert(slot.exact.clone());
-        self.folded.insert(slot.folded.clone());
-        self.stems.insert(slot.stem.clone());
+        self.exact.insert(slot.exact.as_str().into());
+        self.folded.insert(slot.folded.as_str().into());
+        self.stems.insert(slot.stem.as_str().into());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -481,11 +482,11 @@ fn words_plan(
         let slot = &words[i];
         if all_stop || !slot.is_stopword() {
             if all_stop {
-                forms.exact.insert(slot.exact.clone());
-                forms.folded.insert(slot.folded.clone());
+                forms.exact.insert(slot.exact.as_str().into());
+                forms.folded.insert(slot.folded.as_str().into());
             }
             let word = &free[i];
-            word.add_forms(slot, forms);
+            word.add_forms(forms);
             units.push(Unit {
                 matching: word.matching.clone(),
                 terms: word.scored.clone(),
@@ -567,8 +568,8 @@ fn synonym_unit(
     let mut terms = WeightedTerms::default();
     let mut ways: Vec<Match> = Vec::new();
     let mut every = Vec::new();
-    for (slot, word) in covered.iter().zip(free).filter(|(s, _)| !s.is_stopword()) {
-        word.add_forms(slot, forms);
+    for (_, word) in covered.iter().zip(free).filter(|(s, _)| !s.is_stopword()) {
+        word.add_forms(forms);
         terms.add_all(word.scored.clone(), 1.0);
         every.push(word.matching.clone());
     }
@@ -655,6 +656,31 @@ struct FreeWord {
     lacking: Vec<Term>,
     /// What the word is found by among synonym phrases ([`Synonyms::key`]).
     synonym_key: String,
+    forms: FreeWordForms,
+}
+
+/// The forms a free word is highlighted by, as [`slot_terms`] adds them to
+/// [`MatchForms`].
+struct FreeWordForms {
+    /// Exact, folded and stemmed, unless the word is a stopword.
+    word: Option<[Arc<str>; 3]>,
+    root: Arc<str>,
+    corrected_folded: Vec<Arc<str>>,
+    corrected_stems: Vec<Arc<str>>,
+}
+
+impl FreeWordForms {
+    fn of(slot: &Slot, corrections: &Corrections) -> Self {
+        let shared = |forms: &[String]| forms.iter().map(|f| Arc::from(f.as_str())).collect();
+        FreeWordForms {
+            word: (!slot.is_stopword()).then(|| {
+                [&slot.exact, &slot.folded, &slot.stem].map(|form| Arc::from(form.as_str()))
+            }),
+            root: slot.root.as_str().into(),
+            corrected_folded: shared(&corrections.folded),
+            corrected_stems: shared(&corrections.stems),
+        }
+    }
 }
 
 impl FreeWord {
@@ -674,22 +700,28 @@ impl FreeWord {
         }
         let presence = Match::AnyTerm(vec![text(cx.fields.text_stem, stem)].into());
         FreeWord {
-            corrections,
             scored,
             matching: Match::AnyTerm(matching.into()),
             presence,
             lacking,
             synonym_key: Synonyms::key(&slot.folded),
+            forms: FreeWordForms::of(slot, &corrections),
+            corrections,
         }
     }
 
-    /// Adds the forms `slot` (whose word this is) matches through, for
-    /// highlighting, as [`slot_terms`] adds them.
-    fn add_forms(&self, slot: &Slot, forms: &mut MatchForms) {
-        forms.add(slot);
-        forms.roots.insert(slot.root.clone());
-        forms.folded.extend(self.corrections.folded.iter().cloned());
-        forms.stems.extend(self.corrections.stems.iter().cloned());
+    /// Adds the forms the word matches through, for highlighting, as
+    /// [`slot_terms`] adds them.
+    fn add_forms(&self, forms: &mut MatchForms) {
+        let mine = &self.forms;
+        if let Some([exact, folded, stem]) = &mine.word {
+            forms.exact.insert(exact.clone());
+            forms.folded.insert(folded.clone());
+            forms.stems.insert(stem.clone());
+        }
+        forms.roots.insert(mine.root.clone());
+        forms.folded.extend(mine.corrected_folded.iter().cloned());
+        forms.stems.extend(mine.corrected_stems.iter().cloned());
     }
 }
 
@@ -771,7 +803,7 @@ fn slot_terms(
         (text(fields.places_stem, &slot.stem), PLACE_STEM),
     ];
     let broadest = if corrections.is_some() {
-        forms.roots.insert(slot.root.clone());
+        forms.roots.insert(slot.root.as_str().into());
         scored.push((text(fields.text_root, &slot.root), ROOT));
         text(fields.text_root, &slot.root)
     } else {
@@ -787,13 +819,13 @@ fn slot_terms(
             let term = text(fields.text_folded, folded);
             matching.push(term.clone());
             scored.push((term, FOLDED * TYPO));
-            forms.folded.insert(folded.clone());
+            forms.folded.insert(folded.as_str().into());
         }
         for stem in &corrections.stems {
             let term = text(fields.text_stem, stem);
             matching.push(term.clone());
             scored.push((term, STEM * TYPO));
-            forms.stems.insert(stem.clone());
+            forms.stems.insert(stem.as_str().into());
         }
     }
     SlotTerms { scored, matching }
