@@ -42,6 +42,12 @@ use super::typo::Vocabulary;
 use crate::analysis::{self, Synonyms, forms};
 use crate::index::Fields;
 
+/// A ranking term, shared: a kept word's terms go into every plan of a
+/// query with the word, and copying them (a heap allocation each, freed
+/// with the plan) was most of what planning a query of known words
+/// allocated.
+pub type SharedTerm = Arc<Term>;
+
 /// Weights of the ways a slot can match; they add up. An exact word scores
 /// all of exact, folded, stem and root; a word typed without its
 /// diacritics folded, stem and root; another case of it stem and root.
@@ -277,7 +283,7 @@ pub enum Ranking {
     Listing,
     /// The sum of the weighted term scores, plus bonuses.
     Terms {
-        terms: Vec<(Term, f32)>,
+        terms: Vec<(SharedTerm, f32)>,
         bonus: Bonus,
         /// The terms as the generation knows them, once a search ran.
         known: PerCache<KnownRanking>,
@@ -297,7 +303,7 @@ pub struct Bonus {
     /// some word can score at most follows, which often shows that none
     /// of them can reach the best hits. Empty where a unit implies nothing
     /// (synonyms).
-    pub lacking: Vec<Vec<Term>>,
+    pub lacking: Vec<Vec<SharedTerm>>,
 }
 
 impl Bonus {
@@ -310,7 +316,7 @@ impl Bonus {
     }
 
     /// Adds to each word's `lacking` the pair terms with its stem.
-    fn add_pairs(&mut self, pairs: &[(Term, f32)]) {
+    fn add_pairs(&mut self, pairs: &[(SharedTerm, f32)]) {
         for (presence, lacking) in self.presence.iter().zip(&mut self.lacking) {
             let Match::AnyTerm(stems) = presence else {
                 continue;
@@ -342,7 +348,7 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         let slots = cx.analyzers.slots(&part.text);
         if let Some(query) = phrase_query(cx.fields, &slots, 0) {
             for slot in slots.iter() {
-                terms.add_all(slot_terms(cx, slot, None, &mut forms).scored, 1.0);
+                terms.add_all(&slot_terms(cx, slot, None, &mut forms).scored, 1.0);
             }
             required.push(Match::Query(query));
         }
@@ -361,14 +367,14 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
     };
     let mut any = Vec::new();
     for unit in units {
-        terms.add_all(unit.terms, 1.0);
+        terms.add_all(&unit.terms, 1.0);
         any.push(unit.matching);
     }
     let pairs = pair_terms(cx, &words, &free);
     if let Some(bonus) = &mut bonus {
         bonus.add_pairs(&pairs);
     }
-    terms.add_all(pairs, 1.0);
+    terms.add_all(&pairs, 1.0);
 
     let excluded: Vec<Match> = user
         .excluded()
@@ -412,15 +418,15 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
 /// and its synonym) counts at its higher weight, as a best-of-the-ways
 /// would count it.
 #[derive(Default)]
-struct WeightedTerms(Vec<(Term, f32)>);
+struct WeightedTerms(Vec<(SharedTerm, f32)>);
 
 impl WeightedTerms {
-    fn add_all(&mut self, terms: Vec<(Term, f32)>, scale: f32) {
+    fn add_all(&mut self, terms: &[(SharedTerm, f32)], scale: f32) {
         for (term, weight) in terms {
             let weight = weight * scale;
-            match self.0.iter_mut().find(|(t, _)| *t == term) {
+            match self.0.iter_mut().find(|(t, _)| t == term) {
                 Some((_, kept)) => *kept = kept.max(weight),
-                None => self.0.push((term, weight)),
+                None => self.0.push((term.clone(), weight)),
             }
         }
     }
@@ -429,7 +435,7 @@ impl WeightedTerms {
         self.0.is_empty()
     }
 
-    fn into_terms(self) -> Vec<(Term, f32)> {
+    fn into_terms(self) -> Vec<(SharedTerm, f32)> {
         self.0
     }
 }
@@ -438,13 +444,13 @@ impl WeightedTerms {
 /// covers.
 struct Unit {
     matching: Match,
-    terms: Vec<(Term, f32)>,
+    terms: Vec<(SharedTerm, f32)>,
     /// The measures that have the unit, for the all-words bonus: those with
     /// the word's stem (or its correction's), or, for a synonym, the
     /// unit's own matches.
     presence: Match,
     /// See [`Bonus::lacking`].
-    lacking: Vec<Term>,
+    lacking: Vec<SharedTerm>,
 }
 
 /// The free words of a query: their units (any of which matches), and
@@ -535,7 +541,7 @@ fn words_plan(
 /// podniku" stands.
 ///
 /// [`CS_STEM_PAIRS`]: crate::analysis::CS_STEM_PAIRS
-fn pair_terms(cx: &Context, words: &[&Slot], free: &[Arc<FreeWord>]) -> Vec<(Term, f32)> {
+fn pair_terms(cx: &Context, words: &[&Slot], free: &[Arc<FreeWord>]) -> Vec<(SharedTerm, f32)> {
     let content: Vec<(usize, &str)> = words
         .iter()
         .enumerate()
@@ -548,7 +554,7 @@ fn pair_terms(cx: &Context, words: &[&Slot], free: &[Arc<FreeWord>]) -> Vec<(Ter
         .map(|pair| {
             let joined = forms::stem_pair(pair[0].1, pair[1].1);
             (
-                Term::from_field_text(cx.fields.text_stem_pairs, &joined),
+                Arc::new(Term::from_field_text(cx.fields.text_stem_pairs, &joined)),
                 PHRASE,
             )
         })
@@ -570,7 +576,7 @@ fn synonym_unit(
     let mut every = Vec::new();
     for (_, word) in covered.iter().zip(free).filter(|(s, _)| !s.is_stopword()) {
         word.add_forms(forms);
-        terms.add_all(word.scored.clone(), 1.0);
+        terms.add_all(&word.scored, 1.0);
         every.push(word.matching.clone());
     }
     if !every.is_empty() {
@@ -585,7 +591,7 @@ fn synonym_unit(
             [] => continue,
             [one] => {
                 let one = slot_terms(cx, one, None, &mut MatchForms::default());
-                terms.add_all(one.scored, SYNONYM);
+                terms.add_all(&one.scored, SYNONYM);
                 ways.push(Match::AnyTerm(one.matching.into()));
             }
             _ => {
@@ -594,7 +600,7 @@ fn synonym_unit(
                 }
                 for slot in slots.iter().filter(|s| !s.is_stopword()) {
                     terms.add_all(
-                        slot_terms(cx, slot, None, &mut MatchForms::default()).scored,
+                        &slot_terms(cx, slot, None, &mut MatchForms::default()).scored,
                         SYNONYM,
                     );
                 }
@@ -646,14 +652,14 @@ impl Corrections {
 struct FreeWord {
     corrections: Corrections,
     /// The ways it matches, weighed ([`slot_terms`] with its corrections).
-    scored: Vec<(Term, f32)>,
+    scored: Vec<(SharedTerm, f32)>,
     /// The fewest of them that match the same measures.
     matching: Match,
     /// The measures with its stem (or its correction's): see
     /// [`Unit::presence`].
     presence: Match,
     /// See [`Bonus::lacking`].
-    lacking: Vec<Term>,
+    lacking: Vec<SharedTerm>,
     /// What the word is found by among synonym phrases ([`Synonyms::key`]).
     synonym_key: String,
     forms: FreeWordForms,
@@ -698,6 +704,17 @@ impl FreeWord {
             lacking.push(text(cx.fields.text_exact, &slot.exact));
             lacking.push(text(cx.fields.text_folded, &slot.folded));
         }
+        // The same terms as among `scored`, where they are, so that both
+        // share one copy.
+        let lacking = lacking
+            .into_iter()
+            .map(|term| {
+                scored
+                    .iter()
+                    .find(|(scored, _)| **scored == term)
+                    .map_or_else(|| Arc::new(term), |(scored, _)| scored.clone())
+            })
+            .collect();
         let presence = Match::AnyTerm(vec![text(cx.fields.text_stem, stem)].into());
         FreeWord {
             scored,
@@ -765,7 +782,7 @@ fn term_query(term: Term) -> Box<dyn Query> {
 /// The ways one word can match, weighed, and the fewest of them that
 /// match the same measures.
 struct SlotTerms {
-    scored: Vec<(Term, f32)>,
+    scored: Vec<(SharedTerm, f32)>,
     matching: Vec<Term>,
 }
 
@@ -794,17 +811,18 @@ fn slot_terms(
     let fields = cx.fields;
     let text = Term::from_field_text;
     forms.add(slot);
+    let shared = |field, text: &str| Arc::new(Term::from_field_text(field, text));
     let mut scored = vec![
-        (text(fields.text_exact, &slot.exact), EXACT),
-        (text(fields.text_folded, &slot.folded), FOLDED),
-        (text(fields.text_stem, &slot.stem), STEM),
-        (text(fields.phrases_stem, &slot.stem), KEY_PHRASE),
-        (text(fields.places_folded, &slot.folded), PLACE_FOLDED),
-        (text(fields.places_stem, &slot.stem), PLACE_STEM),
+        (shared(fields.text_exact, &slot.exact), EXACT),
+        (shared(fields.text_folded, &slot.folded), FOLDED),
+        (shared(fields.text_stem, &slot.stem), STEM),
+        (shared(fields.phrases_stem, &slot.stem), KEY_PHRASE),
+        (shared(fields.places_folded, &slot.folded), PLACE_FOLDED),
+        (shared(fields.places_stem, &slot.stem), PLACE_STEM),
     ];
     let broadest = if corrections.is_some() {
         forms.roots.insert(slot.root.as_str().into());
-        scored.push((text(fields.text_root, &slot.root), ROOT));
+        scored.push((shared(fields.text_root, &slot.root), ROOT));
         text(fields.text_root, &slot.root)
     } else {
         text(fields.text_stem, &slot.stem)
@@ -818,13 +836,13 @@ fn slot_terms(
         for folded in &corrections.folded {
             let term = text(fields.text_folded, folded);
             matching.push(term.clone());
-            scored.push((term, FOLDED * TYPO));
+            scored.push((Arc::new(term), FOLDED * TYPO));
             forms.folded.insert(folded.as_str().into());
         }
         for stem in &corrections.stems {
             let term = text(fields.text_stem, stem);
             matching.push(term.clone());
-            scored.push((term, STEM * TYPO));
+            scored.push((Arc::new(term), STEM * TYPO));
             forms.stems.insert(stem.as_str().into());
         }
     }

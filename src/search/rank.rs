@@ -31,6 +31,8 @@ use tantivy::query::{Bm25StatisticsProvider, Bm25Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Score, SegmentReader, TERMINATED, Term};
 
+use std::borrow::Borrow;
+
 use super::bits::DocBits;
 use super::kept::Recent;
 
@@ -366,8 +368,8 @@ impl KnownRanking {
     pub fn new(
         searcher: &tantivy::Searcher,
         cache: &TermCache,
-        terms: &[(Term, f32)],
-        lacking: &[Vec<Term>],
+        terms: &[(impl Borrow<Term>, f32)],
+        lacking: &[Vec<impl Borrow<Term>>],
     ) -> tantivy::Result<Self> {
         let terms = ScoredTerms::new(searcher, cache, terms)?;
         Ok(KnownRanking {
@@ -387,10 +389,10 @@ impl ScoredTerms {
     pub fn new(
         searcher: &tantivy::Searcher,
         cache: &TermCache,
-        terms: &[(Term, f32)],
+        terms: &[(impl Borrow<Term>, f32)],
     ) -> tantivy::Result<Self> {
         let known: Vec<Arc<KnownTerm>> =
-            cache.get_all(searcher, terms.iter().map(|(term, _)| term))?;
+            cache.get_all(searcher, terms.iter().map(|(term, _)| term.borrow()))?;
         let terms = terms
             .iter()
             .zip(known)
@@ -408,10 +410,13 @@ impl ScoredTerms {
 
     /// Where each of `terms` is among the ranking terms (terms that are not
     /// are left out).
-    pub fn positions(&self, terms: &[Term]) -> Vec<usize> {
+    pub fn positions(&self, terms: &[impl Borrow<Term>]) -> Vec<usize> {
         let mut positions: Vec<usize> = terms
             .iter()
-            .filter_map(|term| self.terms.iter().position(|(_, known)| known.term == *term))
+            .filter_map(|term| {
+                let term = term.borrow();
+                self.terms.iter().position(|(_, known)| known.term == *term)
+            })
             .collect();
         positions.sort_unstable();
         positions.dedup();
