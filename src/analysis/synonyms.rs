@@ -409,6 +409,31 @@ ASZ = Agentura pro sociální začleňování = Agentura
         );
     }
 
+    /// Tokens given as their keys (as a planner keeps them) are found as
+    /// the tokens are: phrases of one and several words, overlapping
+    /// candidates, a phrase at the end, none at all.
+    #[test]
+    fn spans_of_keys_are_the_spans_of_their_tokens() {
+        let synonyms = sample();
+        let queries = [
+            "asistent pedagoga na základní škole",
+            "Agentura pro sociální začleňování a ZŠ",
+            "pracovnici organu socialne pravni ochrany deti OSPODu",
+            "agentura agentura pro",
+            "prostupné bydlení",
+            "",
+        ];
+        let mut found = 0;
+        for query in queries {
+            let tokens = words(query);
+            let keys: Vec<String> = tokens.iter().map(|t| Synonyms::key(t)).collect();
+            let spans = synonyms.spans(&tokens);
+            assert_eq!(synonyms.spans_of_keys(&keys), spans, "{query}");
+            found += spans.len();
+        }
+        assert_eq!(found, 7);
+    }
+
     #[test]
     fn a_query_without_synonyms_has_no_alternatives() {
         assert!(sample().expand(&words("prostupné bydlení")).is_empty());
