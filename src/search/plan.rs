@@ -37,7 +37,7 @@ use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use super::kept::Recent;
 use super::matching::Match;
 use super::query::UserQuery;
-use super::rank::{KnownRanking, PerCache, TermCache};
+use super::rank::{KnownRanking, PerCache, PlannedTerm, TermCache};
 use super::typo::Vocabulary;
 use crate::analysis::{self, Synonyms, forms};
 use crate::index::Fields;
@@ -45,8 +45,12 @@ use crate::index::Fields;
 /// A ranking term, shared: a kept word's terms go into every plan of a
 /// query with the word, and copying them (a heap allocation each, freed
 /// with the plan) was most of what planning a query of known words
-/// allocated.
-pub type SharedTerm = Arc<Term>;
+/// allocated. Each carries what the term cache knows of it.
+pub type SharedTerm = Arc<PlannedTerm>;
+
+fn shared(term: Term) -> SharedTerm {
+    Arc::new(PlannedTerm::new(term))
+}
 
 /// Weights of the ways a slot can match; they add up. An exact word scores
 /// all of exact, folded, stem and root; a word typed without its
@@ -325,7 +329,7 @@ impl Bonus {
                 continue;
             };
             for (pair, _) in pairs {
-                let joined = term_text(pair).unwrap_or_default();
+                let joined = term_text(pair.term()).unwrap_or_default();
                 if joined.split(' ').any(|part| part == stem) {
                     lacking.push(pair.clone());
                 }
@@ -554,7 +558,7 @@ fn pair_terms(cx: &Context, words: &[&Slot], free: &[Arc<FreeWord>]) -> Vec<(Sha
         .map(|pair| {
             let joined = forms::stem_pair(pair[0].1, pair[1].1);
             (
-                Arc::new(Term::from_field_text(cx.fields.text_stem_pairs, &joined)),
+                shared(Term::from_field_text(cx.fields.text_stem_pairs, &joined)),
                 PHRASE,
             )
         })
@@ -711,8 +715,8 @@ impl FreeWord {
             .map(|term| {
                 scored
                     .iter()
-                    .find(|(scored, _)| **scored == term)
-                    .map_or_else(|| Arc::new(term), |(scored, _)| scored.clone())
+                    .find(|(scored, _)| *scored.term() == term)
+                    .map_or_else(|| shared(term), |(scored, _)| scored.clone())
             })
             .collect();
         let presence = Match::AnyTerm(vec![text(cx.fields.text_stem, stem)].into());
@@ -811,18 +815,21 @@ fn slot_terms(
     let fields = cx.fields;
     let text = Term::from_field_text;
     forms.add(slot);
-    let shared = |field, text: &str| Arc::new(Term::from_field_text(field, text));
+    let scored_text = |field, text: &str| shared(Term::from_field_text(field, text));
     let mut scored = vec![
-        (shared(fields.text_exact, &slot.exact), EXACT),
-        (shared(fields.text_folded, &slot.folded), FOLDED),
-        (shared(fields.text_stem, &slot.stem), STEM),
-        (shared(fields.phrases_stem, &slot.stem), KEY_PHRASE),
-        (shared(fields.places_folded, &slot.folded), PLACE_FOLDED),
-        (shared(fields.places_stem, &slot.stem), PLACE_STEM),
+        (scored_text(fields.text_exact, &slot.exact), EXACT),
+        (scored_text(fields.text_folded, &slot.folded), FOLDED),
+        (scored_text(fields.text_stem, &slot.stem), STEM),
+        (scored_text(fields.phrases_stem, &slot.stem), KEY_PHRASE),
+        (
+            scored_text(fields.places_folded, &slot.folded),
+            PLACE_FOLDED,
+        ),
+        (scored_text(fields.places_stem, &slot.stem), PLACE_STEM),
     ];
     let broadest = if corrections.is_some() {
         forms.roots.insert(slot.root.as_str().into());
-        scored.push((shared(fields.text_root, &slot.root), ROOT));
+        scored.push((scored_text(fields.text_root, &slot.root), ROOT));
         text(fields.text_root, &slot.root)
     } else {
         text(fields.text_stem, &slot.stem)
@@ -836,13 +843,13 @@ fn slot_terms(
         for folded in &corrections.folded {
             let term = text(fields.text_folded, folded);
             matching.push(term.clone());
-            scored.push((Arc::new(term), FOLDED * TYPO));
+            scored.push((shared(term), FOLDED * TYPO));
             forms.folded.insert(folded.as_str().into());
         }
         for stem in &corrections.stems {
             let term = text(fields.text_stem, stem);
             matching.push(term.clone());
-            scored.push((Arc::new(term), STEM * TYPO));
+            scored.push((shared(term), STEM * TYPO));
             forms.stems.insert(stem.as_str().into());
         }
     }

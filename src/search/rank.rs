@@ -31,8 +31,6 @@ use tantivy::query::{Bm25StatisticsProvider, Bm25Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Score, SegmentReader, TERMINATED, Term};
 
-use std::borrow::Borrow;
-
 use super::bits::DocBits;
 use super::kept::Recent;
 
@@ -138,6 +136,19 @@ impl<T: ?Sized> Clone for PerCache<T> {
 }
 
 impl<T: ?Sized> PerCache<T> {
+    /// The value kept for `cache`, if any.
+    fn get(&self, cache: &TermCache) -> Option<Arc<T>> {
+        self.0
+            .get()
+            .filter(|(id, _)| *id == cache.id)
+            .map(|(_, value)| value.clone())
+    }
+
+    /// Keeps `value` for `cache`, unless a value is kept already.
+    fn keep(&self, cache: &TermCache, value: Arc<T>) {
+        let _ = self.0.set((cache.id, value));
+    }
+
     /// The value kept for `cache`, or `work`'s, kept if nothing is yet.
     pub fn get_or_try(
         &self,
@@ -152,6 +163,44 @@ impl<T: ?Sized> PerCache<T> {
         let value = work()?;
         let _ = self.0.set((cache.id, value.clone()));
         Ok(value)
+    }
+}
+
+/// A ranking term of a plan, with what the term cache it was first ranked
+/// against knows of it. Plans share the terms of the words they have in
+/// common ([`crate::search::plan::FreeWords`]), so a word's terms are
+/// found in the shared cache once, not once for every new query with the
+/// word: finding them (a hash and a comparison each, under the cache's
+/// lock) was a tenth of searching a new query on a small collection.
+pub struct PlannedTerm {
+    term: Term,
+    known: PerCache<KnownTerm>,
+}
+
+impl PlannedTerm {
+    pub fn new(term: Term) -> Self {
+        PlannedTerm {
+            term,
+            known: PerCache::default(),
+        }
+    }
+
+    pub fn term(&self) -> &Term {
+        &self.term
+    }
+}
+
+impl PartialEq for PlannedTerm {
+    fn eq(&self, other: &Self) -> bool {
+        self.term == other.term
+    }
+}
+
+impl Eq for PlannedTerm {}
+
+impl std::fmt::Debug for PlannedTerm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.term.fmt(f)
     }
 }
 
@@ -368,12 +417,15 @@ impl KnownRanking {
     pub fn new(
         searcher: &tantivy::Searcher,
         cache: &TermCache,
-        terms: &[(impl Borrow<Term>, f32)],
-        lacking: &[Vec<impl Borrow<Term>>],
+        terms: &[(Arc<PlannedTerm>, f32)],
+        lacking: &[Vec<Arc<PlannedTerm>>],
     ) -> tantivy::Result<Self> {
-        let terms = ScoredTerms::new(searcher, cache, terms)?;
+        let terms = ScoredTerms::planned(searcher, cache, terms)?;
         Ok(KnownRanking {
-            lacking: lacking.iter().map(|l| terms.positions(l)).collect(),
+            lacking: lacking
+                .iter()
+                .map(|l| terms.positions(l.iter().map(|planned| planned.term())))
+                .collect(),
             terms,
         })
     }
@@ -389,16 +441,54 @@ impl ScoredTerms {
     pub fn new(
         searcher: &tantivy::Searcher,
         cache: &TermCache,
-        terms: &[(impl Borrow<Term>, f32)],
+        terms: &[(Term, f32)],
     ) -> tantivy::Result<Self> {
         let known: Vec<Arc<KnownTerm>> =
-            cache.get_all(searcher, terms.iter().map(|(term, _)| term.borrow()))?;
+            cache.get_all(searcher, terms.iter().map(|(term, _)| term))?;
         let terms = terms
             .iter()
             .zip(known)
             .map(|((_, weight), known)| (*weight, known))
             .collect();
         Ok(ScoredTerms { terms })
+    }
+
+    /// [`ScoredTerms::new`] of a plan's terms: those `cache` was asked for
+    /// before as a plan's are known already, the others are found under
+    /// one lock and kept with the term.
+    pub fn planned(
+        searcher: &tantivy::Searcher,
+        cache: &TermCache,
+        terms: &[(Arc<PlannedTerm>, f32)],
+    ) -> tantivy::Result<Self> {
+        let kept: Vec<Option<Arc<KnownTerm>>> = terms
+            .iter()
+            .map(|(planned, _)| planned.known.get(cache))
+            .collect();
+        let missing = terms
+            .iter()
+            .zip(&kept)
+            .filter(|(_, kept)| kept.is_none())
+            .map(|((planned, _), _)| planned.term());
+        let mut found = cache.get_all::<Vec<_>>(searcher, missing)?.into_iter();
+        let mut scored = Vec::with_capacity(terms.len());
+        for ((planned, weight), kept) in terms.iter().zip(kept) {
+            let known = match kept {
+                Some(known) => known,
+                None => {
+                    let known = found.next().ok_or_else(|| {
+                        tantivy::TantivyError::InternalError(format!(
+                            "the term cache found nothing for {:?}",
+                            planned.term
+                        ))
+                    })?;
+                    planned.known.keep(cache, known.clone());
+                    known
+                }
+            };
+            scored.push((*weight, known));
+        }
+        Ok(ScoredTerms { terms: scored })
     }
 
     /// The ranking terms with their weights in the plan, in plan order.
@@ -410,13 +500,10 @@ impl ScoredTerms {
 
     /// Where each of `terms` is among the ranking terms (terms that are not
     /// are left out).
-    pub fn positions(&self, terms: &[impl Borrow<Term>]) -> Vec<usize> {
+    pub fn positions<'t>(&self, terms: impl IntoIterator<Item = &'t Term>) -> Vec<usize> {
         let mut positions: Vec<usize> = terms
-            .iter()
-            .filter_map(|term| {
-                let term = term.borrow();
-                self.terms.iter().position(|(_, known)| known.term == *term)
-            })
+            .into_iter()
+            .filter_map(|term| self.terms.iter().position(|(_, known)| known.term == *term))
             .collect();
         positions.sort_unstable();
         positions.dedup();
