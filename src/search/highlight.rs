@@ -106,23 +106,26 @@ pub fn highlight(text: &str, words: &Words, marker: &Marker) -> String {
 }
 
 /// Byte ranges of the words that the query matched.
-fn matched_ranges(words: &Words, marker: &Marker) -> Vec<(usize, usize)> {
-    if marker.forms.is_empty() {
-        return Vec::new();
-    }
-    words
-        .words
+fn matched_ranges<'w>(
+    words: &'w Words,
+    marker: &'w Marker,
+) -> impl Iterator<Item = (usize, usize)> + 'w {
+    let count = if marker.forms.is_empty() {
+        0
+    } else {
+        words.words.len()
+    };
+    words.words[..count]
         .iter()
         .zip(&words.bits)
         .filter(|(word, bits)| marker.marks(word, **bits))
         .map(|(word, _)| (word.range.start, word.range.end))
-        .collect()
 }
 
 /// Joins ranges separated only by spaces, so "prostupného bydlení" is one
 /// mark.
-fn merge_adjacent(text: &str, ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
-    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+fn merge_adjacent(text: &str, ranges: impl Iterator<Item = (usize, usize)>) -> Vec<(usize, usize)> {
+    let mut merged: Vec<(usize, usize)> = Vec::new();
     for (from, to) in ranges {
         match merged.last_mut() {
             Some(last) if text[last.1..from].chars().all(char::is_whitespace) => last.1 = to,
