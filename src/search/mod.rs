@@ -505,7 +505,7 @@ impl Searcher {
         let page = &collected.top[request.offset.min(collected.top.len())..];
         let shown = self.shown_page(&searcher, page.iter().map(|r| r.address).collect())?;
         let marker = highlight::Marker::new(&plan.forms);
-        let mut hits = Vec::new();
+        let mut hits = Vec::with_capacity(page.len());
         for (ranked, shown) in page.iter().zip(shown) {
             hits.push(Hit {
                 highlight: highlight::highlight(&shown.hit.text, &shown.words, &marker),

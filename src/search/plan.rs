@@ -369,12 +369,13 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         Some((units, bonus)) => (units, Some(bonus)),
         None => (Vec::new(), None),
     };
-    let mut any = Vec::new();
+    let pairs = pair_terms(cx, &words, &free);
+    terms.reserve(units.iter().map(|u| u.terms.len()).sum::<usize>() + pairs.len());
+    let mut any = Vec::with_capacity(units.len());
     for unit in units {
         terms.add_all(&unit.terms, 1.0);
         any.push(unit.matching);
     }
-    let pairs = pair_terms(cx, &words, &free);
     if let Some(bonus) = &mut bonus {
         bonus.add_pairs(&pairs);
     }
@@ -439,6 +440,10 @@ impl WeightedTerms {
         self.0.is_empty()
     }
 
+    fn reserve(&mut self, more: usize) {
+        self.0.reserve(more);
+    }
+
     fn into_terms(self) -> Vec<(SharedTerm, f32)> {
         self.0
     }
@@ -474,7 +479,7 @@ fn words_plan(
     let keys: Vec<&str> = free.iter().map(|w| w.synonym_key.as_str()).collect();
     let spans = cx.synonyms.spans_of_keys(&keys);
 
-    let mut units: Vec<Unit> = Vec::new();
+    let mut units: Vec<Unit> = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
         if let Some(span) = spans.iter().find(|s| s.start == i) {
