@@ -21,7 +21,7 @@
 //! plan's order, so the pruned walk and scoring every hit agree to the last
 //! bit, and ties fall to the listing order, not to rounding.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
 use tantivy::InvertedIndexReader;
 use tantivy::fieldnorm::FieldNormReader;
@@ -136,19 +136,6 @@ impl<T: ?Sized> Clone for PerCache<T> {
 }
 
 impl<T: ?Sized> PerCache<T> {
-    /// The value kept for `cache`, if any.
-    fn get(&self, cache: &TermCache) -> Option<Arc<T>> {
-        self.0
-            .get()
-            .filter(|(id, _)| *id == cache.id)
-            .map(|(_, value)| value.clone())
-    }
-
-    /// Keeps `value` for `cache`, unless a value is kept already.
-    fn keep(&self, cache: &TermCache, value: Arc<T>) {
-        let _ = self.0.set((cache.id, value));
-    }
-
     /// The value kept for `cache`, or `work`'s, kept if nothing is yet.
     pub fn get_or_try(
         &self,
@@ -174,19 +161,34 @@ impl<T: ?Sized> PerCache<T> {
 /// lock) was a tenth of searching a new query on a small collection.
 pub struct PlannedTerm {
     term: Term,
-    known: PerCache<KnownTerm>,
+    /// The id of the cache and a weak reference to its entry: the words
+    /// kept planned must not keep alive what the term cache let go (a
+    /// couple of kilobytes a term). Once that is gone, the term is found
+    /// in the cache again, as any term is.
+    known: OnceLock<(u64, Weak<KnownTerm>)>,
 }
 
 impl PlannedTerm {
     pub fn new(term: Term) -> Self {
         PlannedTerm {
             term,
-            known: PerCache::default(),
+            known: OnceLock::new(),
         }
     }
 
     pub fn term(&self) -> &Term {
         &self.term
+    }
+
+    /// What `cache` knows of the term, if it was found there before and
+    /// the cache still keeps it.
+    fn known(&self, cache: &TermCache) -> Option<Arc<KnownTerm>> {
+        let (id, known) = self.known.get()?;
+        (*id == cache.id).then(|| known.upgrade())?
+    }
+
+    fn keep(&self, cache: &TermCache, known: &Arc<KnownTerm>) {
+        let _ = self.known.set((cache.id, Arc::downgrade(known)));
     }
 }
 
@@ -463,7 +465,7 @@ impl ScoredTerms {
     ) -> tantivy::Result<Self> {
         let kept: Vec<Option<Arc<KnownTerm>>> = terms
             .iter()
-            .map(|(planned, _)| planned.known.get(cache))
+            .map(|(planned, _)| planned.known(cache))
             .collect();
         let missing = terms
             .iter()
@@ -482,7 +484,7 @@ impl ScoredTerms {
                             planned.term
                         ))
                     })?;
-                    planned.known.keep(cache, known.clone());
+                    planned.keep(cache, &known);
                     known
                 }
             };
@@ -847,6 +849,40 @@ mod tests {
         assert_eq!(get(&other, "other"), "other");
         assert_eq!(get(&one, "again"), "one");
         assert_eq!(runs, 2);
+    }
+
+    /// A plan's term is found in a cache once and then known without it,
+    /// but only while that cache keeps it, and never for another cache.
+    #[test]
+    fn a_planned_term_is_known_while_its_cache_keeps_it() {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let dir = tempfile::tempdir().unwrap();
+        let generation = crate::index::build_from_data(&data, dir.path()).unwrap();
+        let searcher = generation.index.reader().unwrap().searcher();
+        let field = generation.fields.text_stem;
+        let index = searcher.segment_reader(0).inverted_index(field).unwrap();
+        let mut stems = index.terms().stream().unwrap();
+        assert!(stems.advance());
+        let term = Term::from_field_bytes(field, stems.key());
+        let planned = Arc::new(PlannedTerm::new(term));
+        let (cache, other) = (TermCache::default(), TermCache::default());
+        assert!(planned.known(&cache).is_none());
+        let scored = ScoredTerms::planned(&searcher, &cache, &[(planned.clone(), 1.0)]).unwrap();
+        let known = planned.known(&cache).expect("known once found");
+        assert!(Arc::ptr_eq(&known, &scored.terms[0].1));
+        assert!(known.doc_freq() > 0);
+        assert!(planned.known(&other).is_none());
+        ScoredTerms::planned(&searcher, &other, &[(planned.clone(), 1.0)]).unwrap();
+        assert!(
+            planned.known(&other).is_none(),
+            "kept for the first cache only"
+        );
+        drop((known, scored, cache));
+        let (_, weak) = planned.known.get().unwrap();
+        assert!(
+            weak.upgrade().is_none(),
+            "kept alive after its cache let it go"
+        );
     }
 
     /// Offers of a walk or a scoring of every measure: each measure with
