@@ -8,7 +8,7 @@
 //! of a million measures is a few hundred thousand postings decoded into a
 //! 125 KiB bitset.
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use tantivy::index::SegmentId;
 use tantivy::query::{EnableScoring, Query};
@@ -164,9 +164,7 @@ pub struct Terms(Arc<KnownTerms>);
 #[derive(Default)]
 struct KnownTerms {
     terms: Vec<Term>,
-    /// Weak, as [`crate::search::rank::PlannedTerm`]'s: kept plans and
-    /// words keep alive nothing the term cache let go.
-    known: PerCache<[Weak<KnownTerm>]>,
+    known: PerCache<[Arc<KnownTerm>]>,
 }
 
 impl Terms {
@@ -177,23 +175,17 @@ impl Terms {
         }))
     }
 
-    /// What the cache of `at` knows of each term, in order, as it was
-    /// found the first time.
-    fn known(&self, at: &InSegment) -> tantivy::Result<Arc<[Weak<KnownTerm>]>> {
-        self.0.known.get_or_try(at.terms, || {
-            let known: Vec<Arc<KnownTerm>> = at.terms.get_all(at.searcher, &self.0.terms)?;
-            Ok(known.iter().map(Arc::downgrade).collect())
-        })
+    /// What the cache of `at` knows of each term, in order.
+    fn known(&self, at: &InSegment) -> tantivy::Result<Arc<[Arc<KnownTerm>]>> {
+        self.0
+            .known
+            .get_or_try(at.terms, || at.terms.get_all(at.searcher, &self.0.terms))
     }
 
     /// Adds the measures of `at` with any of the terms to `bits`.
     fn add_postings(&self, at: &InSegment, bits: &mut DocBits) -> tantivy::Result<()> {
         for (term, known) in self.0.terms.iter().zip(self.known(at)?.iter()) {
-            let known = match known.upgrade() {
-                Some(known) => known,
-                None => at.terms.get(at.searcher, term)?,
-            };
-            at.dense.add_postings(at, term, &known, bits)?;
+            at.dense.add_postings(at, term, known, bits)?;
         }
         Ok(())
     }
