@@ -106,6 +106,16 @@ pub struct Generation {
     pub path: PathBuf,
 }
 
+/// The bundled collection (`data/`) built under a temporary directory that
+/// lives as long as the returned guard: what unit tests search.
+#[cfg(test)]
+pub(crate) fn bundled_for_tests() -> (tempfile::TempDir, Generation) {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let generation = build_from_data(&data, dir.path()).expect("the bundled data builds");
+    (dir, generation)
+}
+
 /// Imports `data_dir` and builds a new generation from it under `root`.
 /// Nothing under `root` changes unless the data is valid and the build
 /// completes.

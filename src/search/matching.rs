@@ -320,9 +320,7 @@ mod tests {
     /// reused).
     #[test]
     fn kept_sets_equal_decoded_postings() {
-        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-        let dir = tempfile::tempdir().unwrap();
-        let generation = crate::index::build_from_data(&data, dir.path()).unwrap();
+        let (_dir, generation) = crate::index::bundled_for_tests();
         let searcher = generation.index.reader().unwrap().searcher();
         let reader = searcher.segment_reader(0);
         let mut terms = Vec::new();

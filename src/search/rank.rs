@@ -855,9 +855,7 @@ mod tests {
     /// but only while that cache keeps it, and never for another cache.
     #[test]
     fn a_planned_term_is_known_while_its_cache_keeps_it() {
-        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-        let dir = tempfile::tempdir().unwrap();
-        let generation = crate::index::build_from_data(&data, dir.path()).unwrap();
+        let (_dir, generation) = crate::index::bundled_for_tests();
         let searcher = generation.index.reader().unwrap().searcher();
         let field = generation.fields.text_stem;
         let index = searcher.segment_reader(0).inverted_index(field).unwrap();
@@ -895,9 +893,7 @@ mod tests {
     /// offer the same measures with the same scores, to the bit.
     #[test]
     fn decoded_postings_rank_as_opened_ones() {
-        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-        let dir = tempfile::tempdir().unwrap();
-        let generation = crate::index::build_from_data(&data, dir.path()).unwrap();
+        let (_dir, generation) = crate::index::bundled_for_tests();
         let searcher = generation.index.reader().unwrap().searcher();
         let reader = searcher.segment_reader(0);
         let fields = &generation.fields;
