@@ -352,7 +352,8 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         let slots = cx.analyzers.slots(&part.text);
         if let Some(query) = phrase_query(cx.fields, &slots, 0) {
             for slot in slots.iter() {
-                terms.add_all(&slot_terms(cx, slot, None, &mut forms).scored, 1.0);
+                forms.add(slot);
+                terms.add_all(&slot_terms(cx, slot, None).scored, 1.0);
             }
             required.push(Match::Query(query));
         }
@@ -386,7 +387,7 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
         .filter_map(|part| {
             let slots = cx.analyzers.slots(&part.text);
             match &*slots {
-                [one] => Some(slot_terms(cx, one, None, &mut MatchForms::default()).matching()),
+                [one] => Some(slot_terms(cx, one, None).matching()),
                 _ => phrase_query(cx.fields, &slots, 0).map(Match::Query),
             }
         })
@@ -599,7 +600,7 @@ fn synonym_unit(
         match &*slots {
             [] => continue,
             [one] => {
-                let one = slot_terms(cx, one, None, &mut MatchForms::default());
+                let one = slot_terms(cx, one, None);
                 terms.add_all(&one.scored, SYNONYM);
                 ways.push(Match::AnyTerm(one.matching.into()));
             }
@@ -608,10 +609,7 @@ fn synonym_unit(
                     ways.push(Match::Query(query));
                 }
                 for slot in slots.iter().filter(|s| !s.is_stopword()) {
-                    terms.add_all(
-                        &slot_terms(cx, slot, None, &mut MatchForms::default()).scored,
-                        SYNONYM,
-                    );
+                    terms.add_all(&slot_terms(cx, slot, None).scored, SYNONYM);
                 }
             }
         }
@@ -674,8 +672,8 @@ struct FreeWord {
     forms: FreeWordForms,
 }
 
-/// The forms a free word is highlighted by, as [`slot_terms`] adds them to
-/// [`MatchForms`].
+/// The forms a free word is highlighted by: those of the ways
+/// [`slot_terms`] matches it.
 struct FreeWordForms {
     /// Exact, folded and stemmed, unless the word is a stopword.
     word: Option<[Arc<str>; 3]>,
@@ -686,14 +684,14 @@ struct FreeWordForms {
 
 impl FreeWordForms {
     fn of(slot: &Slot, corrections: &Corrections) -> Self {
-        let shared = |forms: &[String]| forms.iter().map(|f| Arc::from(f.as_str())).collect();
+        let all = |forms: &[String]| forms.iter().map(|f| Arc::from(f.as_str())).collect();
         FreeWordForms {
             word: (!slot.is_stopword()).then(|| {
                 [&slot.exact, &slot.folded, &slot.stem].map(|form| Arc::from(form.as_str()))
             }),
             root: slot.root.as_str().into(),
-            corrected_folded: shared(&corrections.folded),
-            corrected_stems: shared(&corrections.stems),
+            corrected_folded: all(&corrections.folded),
+            corrected_stems: all(&corrections.stems),
         }
     }
 }
@@ -701,8 +699,7 @@ impl FreeWordForms {
 impl FreeWord {
     fn of(cx: &Context, slot: &Slot) -> Self {
         let corrections = Corrections::of(cx, slot);
-        let SlotTerms { scored, matching } =
-            slot_terms(cx, slot, Some(&corrections), &mut MatchForms::default());
+        let SlotTerms { scored, matching } = slot_terms(cx, slot, Some(&corrections));
         let stem = corrections.stem(slot);
         let text = Term::from_field_text;
         let mut lacking = vec![
@@ -736,8 +733,7 @@ impl FreeWord {
         }
     }
 
-    /// Adds the forms the word matches through, for highlighting, as
-    /// [`slot_terms`] adds them.
+    /// Adds the forms the word matches through, for highlighting.
     fn add_forms(&self, forms: &mut MatchForms) {
         let mine = &self.forms;
         if let Some([exact, folded, stem]) = &mine.word {
@@ -803,23 +799,18 @@ impl SlotTerms {
 
 /// The ways one word can match, weighed. Given its `corrections` (a free
 /// word's), a word the index does not know is also matched through its
-/// corrections (typos), and any word through its derivational root; the
-/// forms it matches through are added to `forms` for highlighting.
+/// corrections (typos), and any word through its derivational root (the
+/// forms a free word is highlighted by follow the same ways:
+/// [`FreeWordForms`]).
 ///
 /// Every form of an indexed word is computed from the one before (exact,
 /// folded, stem, root; [`forms`]), so a measure with the word's exact form
 /// has its folded form, its stem and its root too: matching reads only the
 /// broadest of them, the root, or the stem when roots are not used, which
 /// halves the postings a search decodes to find its matches.
-fn slot_terms(
-    cx: &Context,
-    slot: &Slot,
-    corrections: Option<&Corrections>,
-    forms: &mut MatchForms,
-) -> SlotTerms {
+fn slot_terms(cx: &Context, slot: &Slot, corrections: Option<&Corrections>) -> SlotTerms {
     let fields = cx.fields;
     let text = Term::from_field_text;
-    forms.add(slot);
     let scored_text = |field, text: &str| shared(Term::from_field_text(field, text));
     let mut scored = vec![
         (scored_text(fields.text_exact, &slot.exact), EXACT),
@@ -833,7 +824,6 @@ fn slot_terms(
         (scored_text(fields.places_stem, &slot.stem), PLACE_STEM),
     ];
     let broadest = if corrections.is_some() {
-        forms.roots.insert(slot.root.as_str().into());
         scored.push((scored_text(fields.text_root, &slot.root), ROOT));
         text(fields.text_root, &slot.root)
     } else {
@@ -849,13 +839,11 @@ fn slot_terms(
             let term = text(fields.text_folded, folded);
             matching.push(term.clone());
             scored.push((shared(term), FOLDED * TYPO));
-            forms.folded.insert(folded.as_str().into());
         }
         for stem in &corrections.stems {
             let term = text(fields.text_stem, stem);
             matching.push(term.clone());
             scored.push((shared(term), STEM * TYPO));
-            forms.stems.insert(stem.as_str().into());
         }
     }
     SlotTerms { scored, matching }
