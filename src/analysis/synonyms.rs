@@ -64,7 +64,7 @@ pub struct Synonyms {
     by_keys: HashMap<Vec<String>, (usize, usize), foldhash::fast::RandomState>,
     /// First stem key of a phrase → the longest phrase starting with it,
     /// in tokens: nearly every word of a query starts none, and finding
-    /// that out by looking up every run of words from it was a seventh
+    /// that out by looking up every run of words from it was a twentieth
     /// of planning a query.
     longest_from: HashMap<String, usize, foldhash::fast::RandomState>,
 }

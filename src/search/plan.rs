@@ -655,7 +655,8 @@ impl Corrections {
 /// What a free word of a query brings to its plan, worked out once per
 /// word for the generation's life: queries mostly repeat words other
 /// queries had, and building a word's fifteen-odd terms and finding its
-/// typos' corrections again for every new query was half of planning it.
+/// typos' corrections again for every new query was a quarter of planning
+/// it.
 struct FreeWord {
     corrections: Corrections,
     /// The ways it matches, weighed ([`slot_terms`] with its corrections).

@@ -158,7 +158,7 @@ impl<T: ?Sized> PerCache<T> {
 /// common ([`crate::search::plan::FreeWords`]), so a word's terms are
 /// found in the shared cache once, not once for every new query with the
 /// word: finding them (a hash and a comparison each, under the cache's
-/// lock) was a tenth of searching a new query on a small collection.
+/// lock) was a twentieth of searching a new query on a small collection.
 pub struct PlannedTerm {
     term: Term,
     /// The id of the cache and a weak reference to its entry: the words
