@@ -514,10 +514,12 @@ fn print_report(
     match http {
         Ok(h) => {
             println!(
-                "| HTTP, bundled collection, wrk -t2 -c32 -d{}s | requests/s | p99 ms |",
+                "| HTTP, bundled collection, wrk -t2 -c32 -d{}s | requests/s | p99 ms \
+                 | server CPU µs per request: user + kernel | wrk CPU µs per request \
+                 | server preemptions per request |",
                 options.http_seconds
             );
-            println!("| --- | ---: | ---: |");
+            println!("| --- | ---: | ---: | ---: | ---: | ---: |");
             let rotating = h["rotating_queries"].as_u64().unwrap_or(0);
             for (key, label) in [
                 ("health", "`GET /health`".to_owned()),
@@ -535,8 +537,9 @@ fn print_report(
             ] {
                 let r = &h[key];
                 let errors = r["non_2xx"].as_u64().unwrap_or(0);
+                let cpu = &r["cpu"];
                 println!(
-                    "| {label}{} | {:.0} | {:.2} |",
+                    "| {label}{} | {:.0} | {:.2} | {:.1} + {:.1} | {:.1} | {:.2} |",
                     if errors > 0 {
                         format!(" ({errors} non-2xx!)")
                     } else {
@@ -544,11 +547,19 @@ fn print_report(
                     },
                     f(&r["rps"]),
                     f(&r["p99_ms"]),
+                    f(&cpu["server_user_us"]),
+                    f(&cpu["server_system_us"]),
+                    f(&cpu["wrk_us"]),
+                    f(&cpu["server_preempted"]),
                 );
             }
             println!(
                 "\nThe same search in-process, one thread: {:.3} ms ({:.0} per second). \
-                 wrk runs on the same {} cores as the server.\n",
+                 wrk runs on the same {} cores as the server, so requests per second is \
+                 the cores' time divided by what the server and wrk each spend on a \
+                 request (CPU time from procfs, in ticks of 10 ms). A preemption is one \
+                 of the server's threads switched out while it could still run, mostly \
+                 for a wrk thread its answer woke.\n",
                 f(&h["search_in_process_ms"]),
                 1000.0 / f(&h["search_in_process_ms"]),
                 std::thread::available_parallelism().map_or(0, |n| n.get()),

@@ -437,19 +437,31 @@ fn http(dir: &Path, seconds: usize) -> Value {
                 Some(_) => format!("http://{addr}/"),
             };
             let seconds = seconds.to_string();
-            let output = tokio::task::spawn_blocking(move || {
+            let server_before = CpuUse::of("self");
+            let (text, wrk_cpu) = tokio::task::spawn_blocking(move || {
                 let mut wrk = std::process::Command::new("wrk");
                 wrk.args(["-t2", "-c32", &format!("-d{seconds}s"), "--latency"]);
                 if let Some(script) = script {
                     wrk.arg("-s").arg(script);
                 }
-                wrk.arg(&url).output()
+                run_wrk(wrk.arg(&url))
             })
             .await
             .expect("wrk task")
             .expect("wrk runs");
-            let text = String::from_utf8_lossy(&output.stdout).into_owned();
-            results.insert(name.to_owned(), parse_wrk(path, &text));
+            let server = CpuUse::of("self")
+                .zip(server_before)
+                .map(|(after, before)| after.since(before));
+            let mut result = parse_wrk(path, &text);
+            if let Some(requests) = result["requests"].as_f64().filter(|&n| n > 0.0) {
+                result["cpu"] = json!({
+                    "server_user_us": server.map(|c| c.user_s * 1e6 / requests),
+                    "server_system_us": server.map(|c| c.system_s * 1e6 / requests),
+                    "server_preempted": server.map(|c| c.preempted as f64 / requests),
+                    "wrk_us": wrk_cpu.map(|c| (c.user_s + c.system_s) * 1e6 / requests),
+                });
+            }
+            results.insert(name.to_owned(), result);
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
         Value::Object(results)
@@ -510,6 +522,85 @@ end
     (path, paths.len())
 }
 
+/// Runs wrk to its end and returns its output and the CPU time it used,
+/// read from procfs while it is a zombie (after it closed its output,
+/// before it is reaped), as `Command::output` would reap it unread.
+fn run_wrk(wrk: &mut std::process::Command) -> std::io::Result<(String, Option<CpuUse>)> {
+    use std::io::Read;
+    let mut child = wrk.stdout(std::process::Stdio::piped()).spawn()?;
+    let mut text = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_string(&mut text)?;
+    }
+    let pid = child.id().to_string();
+    let mut cpu = None;
+    for _ in 0..200 {
+        if CpuUse::is_zombie(&pid) {
+            cpu = CpuUse::of(&pid);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.wait()?;
+    Ok((text, cpu))
+}
+
+/// A process's CPU time and how often its threads were preempted (switched
+/// out while runnable), from procfs. With the load generator on the same
+/// cores as the server, requests per second is the cores divided by what
+/// both spend per request, so the benchmark reports each one's share.
+#[derive(Clone, Copy)]
+struct CpuUse {
+    user_s: f64,
+    system_s: f64,
+    preempted: u64,
+}
+
+/// procfs counts CPU time in ticks of `USER_HZ`, 100 on every Linux.
+const USER_HZ: f64 = 100.0;
+
+impl CpuUse {
+    /// `pid` is a process id or `self`; `None` without procfs.
+    fn of(pid: &str) -> Option<CpuUse> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The fields after the command's closing parenthesis, from the
+        // state (field 3): utime and stime are fields 14 and 15.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+        let preempted = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .ok()?
+            .filter_map(Result::ok)
+            .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
+            .filter_map(|status| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+                    .and_then(|n| n.trim().parse::<u64>().ok())
+            })
+            .sum();
+        Some(CpuUse {
+            user_s: ticks(11)? / USER_HZ,
+            system_s: ticks(12)? / USER_HZ,
+            preempted,
+        })
+    }
+
+    fn is_zombie(pid: &str) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            stat.rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+    }
+
+    fn since(self, before: CpuUse) -> CpuUse {
+        CpuUse {
+            user_s: self.user_s - before.user_s,
+            system_s: self.system_s - before.system_s,
+            preempted: self.preempted.saturating_sub(before.preempted),
+        }
+    }
+}
+
 /// Requests/sec, the 99 % latency and any errors from wrk's output.
 pub fn parse_wrk(path: &str, text: &str) -> Value {
     let rps = text
@@ -525,7 +616,13 @@ pub fn parse_wrk(path: &str, text: &str) -> Value {
         .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
         .and_then(|v| v.trim().parse::<u64>().ok())
         .unwrap_or(0);
-    json!({"path": path, "rps": rps, "p99_ms": p99, "non_2xx": non_2xx, "raw": text})
+    // "123456 requests in 10.00s, 45.67MB read"
+    let requests = text.lines().find_map(|l| {
+        let (n, rest) = l.trim().split_once(' ')?;
+        rest.starts_with("requests in")
+            .then(|| n.parse::<u64>().ok())?
+    });
+    json!({"path": path, "rps": rps, "p99_ms": p99, "requests": requests, "non_2xx": non_2xx, "raw": text})
 }
 
 /// wrk's durations: `812.00us`, `1.23ms`, `2.01s`, `1.5m`.
