@@ -12,7 +12,11 @@
 //!
 //! So a ranking that is a plain sum of its terms (no all-words bonus) keeps,
 //! per segment, its [`CHAMPIONS`] best measures with their scores, found
-//! once by scoring every measure that has any of its terms. A search offers
+//! once by a MaxScore walk for the best one more than that (the last is
+//! the best score left off the list). Five hundred deep, its bar is low,
+//! but it still skips much of what scoring every measure with a term of
+//! the ranking read, and walks the lists side by side rather than one
+//! after another. A search offers
 //! those that pass its filters, best first, and stops at the first that
 //! scores below the worst hit it holds: nothing after it can enter. When
 //! the list runs out before that point (filters left too few of its
@@ -87,8 +91,9 @@ pub struct Best {
 }
 
 impl Best {
-    /// The `size` best of `scored`, which holds every measure with a term
-    /// of the ranking and its score.
+    /// The `size` best of `scored`, which holds the measures with a term
+    /// of the ranking and their scores: all of them, or at least the
+    /// `size + 1` best, none of those left out scoring more.
     pub fn of(mut scored: Vec<(DocId, Score)>, size: usize) -> Best {
         let better = |a: &(DocId, Score), b: &(DocId, Score)| b.1.total_cmp(&a.1);
         let mut beyond = None;

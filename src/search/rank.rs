@@ -792,6 +792,21 @@ impl Cursors<'_> {
                 }
                 continue;
             }
+            if first_essential == 0 {
+                // Every term is essential: the score in plan order is the
+                // whole score, summed once.
+                let score = score_at(cursors, candidate);
+                if score > bar {
+                    bar = offer(candidate, score);
+                    first_essential = essential_from(bar);
+                }
+                for &c in &by_max[first_essential.min(by_max.len())..] {
+                    if cursors[c].doc() == candidate {
+                        cursors[c].advance();
+                    }
+                }
+                continue;
+            }
             let mut score: Score = essential
                 .iter()
                 .map(|&c| &cursors[c])
