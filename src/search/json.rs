@@ -304,6 +304,16 @@ mod tests {
 
     /// An answer sent again carries the time it took then, in place of
     /// the time it took first.
+    /// A hit reads the same in a debug print whether its fields were
+    /// written beforehand or not: the written bytes are not printed.
+    #[test]
+    fn a_hit_prints_its_fields_not_their_json() {
+        let [written, unwritten] = [true, false].map(|w| answer("bydlení", "Bydlení", w));
+        let printed = format!("{:?}", written.hits[0]);
+        assert_eq!(printed, format!("{:?}", unwritten.hits[0]));
+        assert!(printed.contains("text: \"bydlení\""), "{printed}");
+    }
+
     #[test]
     fn took_ms_is_replaced_in_place() {
         let mut answer = answer("bydlení", "Bydlení", true);

@@ -183,7 +183,7 @@ impl Default for SearchRequest {
 /// copying the records was 3% of a fresh search of the bundled
 /// collection, and freeing the copies as the answer cache let answers go
 /// about as much again in the server.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     #[schema(value_type = String)]
     pub id: Arc<str>,
@@ -204,6 +204,23 @@ pub struct Hit {
     /// (written with the answer).
     #[serde(skip)]
     fields_json: Option<Arc<[u8]>>,
+}
+
+/// The fields as a reader knows them: the fields' written JSON repeats
+/// them, as bytes.
+impl std::fmt::Debug for Hit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hit")
+            .field("id", &self.id)
+            .field("towns", &self.towns)
+            .field("region", &self.region)
+            .field("period", &self.period)
+            .field("categories", &self.categories)
+            .field("text", &self.text)
+            .field("highlight", &self.highlight)
+            .field("score", &self.score)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
