@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use tantivy::index::SegmentId;
-use tantivy::query::{EnableScoring, Query};
+use tantivy::query::{EnableScoring, PhraseQuery, Query};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{COLLECT_BLOCK_BUFFER_LEN, DocSet, SegmentReader, Term};
 
@@ -32,15 +32,14 @@ pub struct InSegment<'a> {
 }
 
 /// A set of measures, stated in terms of the index.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Match {
     /// Every measure.
     Everything,
     /// Measures with at least one of these terms.
     AnyTerm(Terms),
-    /// Measures a query matches, run without scores: for phrases, which
-    /// need positions.
-    Query(Box<dyn Query>),
+    /// Measures with a phrase.
+    Phrase(Phrase),
     /// Measures in every one of these sets.
     Every(Vec<Match>),
     /// Measures in any of these sets.
@@ -49,15 +48,29 @@ pub enum Match {
     Except(Box<Match>, Vec<Match>),
 }
 
-impl Clone for Match {
-    fn clone(&self) -> Self {
-        match self {
-            Match::Everything => Match::Everything,
-            Match::AnyTerm(terms) => Match::AnyTerm(terms.clone()),
-            Match::Query(query) => Match::Query(query.box_clone()),
-            Match::Every(sets) => Match::Every(sets.clone()),
-            Match::Any(sets) => Match::Any(sets.clone()),
-            Match::Except(kept, removed) => Match::Except(kept.clone(), removed.clone()),
+/// Terms in a row: each at its offset from the first, with at most `slop`
+/// positions more between them in all.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Phrase {
+    pub terms: Vec<(usize, Term)>,
+    pub slop: u32,
+}
+
+impl Phrase {
+    /// The measures of `at` with the phrase, deleted ones included, read
+    /// from the terms' postings and positions.
+    fn read(&self, at: &InSegment) -> tantivy::Result<DocBits> {
+        let query = PhraseQuery::new_with_offset_and_slop(self.terms.clone(), self.slop);
+        let weight = query.weight(EnableScoring::disabled_from_searcher(at.searcher))?;
+        let mut scorer = weight.scorer(at.reader, 1.0)?;
+        let mut bits = DocBits::empty(at.reader.max_doc());
+        let mut buffer = [0; COLLECT_BLOCK_BUFFER_LEN];
+        loop {
+            let filled = scorer.fill_buffer(&mut buffer);
+            bits.extend(&buffer[..filled]);
+            if filled < buffer.len() {
+                return Ok(bits);
+            }
         }
     }
 }
@@ -83,20 +96,7 @@ impl Match {
                 terms.add_postings(at, &mut bits)?;
                 bits
             }
-            Match::Query(query) => {
-                let weight = query.weight(EnableScoring::disabled_from_searcher(at.searcher))?;
-                let mut scorer = weight.scorer(at.reader, 1.0)?;
-                let mut bits = DocBits::empty(max_doc);
-                let mut buffer = [0; COLLECT_BLOCK_BUFFER_LEN];
-                loop {
-                    let filled = scorer.fill_buffer(&mut buffer);
-                    bits.extend(&buffer[..filled]);
-                    if filled < buffer.len() {
-                        break;
-                    }
-                }
-                bits
-            }
+            Match::Phrase(phrase) => at.dense.phrase(at, phrase)?,
             Match::Every(sets) => every_including_deleted(sets, at)?,
             Match::Any(sets) => {
                 let mut bits = DocBits::empty(max_doc);
@@ -233,9 +233,21 @@ const DENSE_BUDGET_BYTES: usize = 64 << 20;
 /// of postings at a million measures. Lucene's query cache keeps the sets
 /// of frequent clauses for the same reason. A generation never changes, so
 /// a kept set stays right; a rebuild's searcher starts with none.
+///
+/// Phrases are kept too, in segments of [`DENSE_FROM_DOCS`] measures or
+/// more: reading their terms' positions makes them the costliest sets to
+/// find, and a synonym's phrases ("sociálně vyloučená lokalita" for
+/// "SVL") come back with every query that has one of its forms.
 pub struct DenseSets {
-    kept: Kept<(SegmentId, Term), DocBits>,
+    kept: Kept<(SegmentId, Clause), DocBits>,
     from_docs: u32,
+}
+
+/// What a kept set is the set of.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Clause {
+    Term(Term),
+    Phrase(Phrase),
 }
 
 impl Default for DenseSets {
@@ -273,7 +285,7 @@ impl DenseSets {
         let reader = at.reader;
         let dense =
             doc_freq >= self.from_docs && doc_freq.saturating_mul(DENSE_ONE_IN) >= reader.max_doc();
-        let key = dense.then(|| (reader.segment_id(), term.clone()));
+        let key = dense.then(|| (reader.segment_id(), Clause::Term(term.clone())));
         if let Some(set) = key.as_ref().and_then(|key| self.kept.get(key)) {
             bits.union_with(&set);
             return Ok(());
@@ -290,6 +302,22 @@ impl DenseSets {
         bits.union_with(&set);
         self.kept.put(key, set);
         Ok(())
+    }
+
+    /// The measures of `at` with `phrase`, deleted ones included: a kept
+    /// set, or the phrase read (and kept when the segment is large).
+    fn phrase(&self, at: &InSegment, phrase: &Phrase) -> tantivy::Result<DocBits> {
+        let reader = at.reader;
+        let key = (reader.max_doc() >= self.from_docs)
+            .then(|| (reader.segment_id(), Clause::Phrase(phrase.clone())));
+        if let Some(set) = key.as_ref().and_then(|key| self.kept.get(key)) {
+            return Ok((*set).clone());
+        }
+        let set = phrase.read(at)?;
+        if let Some(key) = key {
+            self.kept.put(key, set.clone());
+        }
+        Ok(set)
     }
 
     /// How many sets are kept, and their size in bytes.
@@ -366,5 +394,59 @@ mod tests {
         }
         assert_eq!(decoded.kept().0, 0);
         assert!(kept.kept().0 > 100, "{} sets kept", kept.kept().0);
+    }
+
+    /// Phrases of two and three successive words of the bundled measures,
+    /// exact and with a word of slop, give the same set whether read from
+    /// the positions each time or kept (and then reused); a measure's own
+    /// phrase matches it.
+    #[test]
+    fn kept_phrase_sets_equal_read_ones() {
+        let (_dir, generation) = crate::index::bundled_for_tests();
+        let searcher = generation.index.reader().unwrap().searcher();
+        let field = generation.fields.text_stem;
+        let mut analyzer = generation.index.tokenizer_for_field(field).unwrap();
+        let mut phrases = Vec::new();
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let corpus = crate::ingest::import(&data).unwrap();
+        for measure in corpus.measures.iter().step_by(3) {
+            let mut tokens = Vec::new();
+            analyzer.token_stream(&measure.text).process(&mut |token| {
+                tokens.push((token.position, Term::from_field_text(field, &token.text)));
+            });
+            for words in tokens.windows(3).step_by(2) {
+                let (first, _) = words[0];
+                for (length, slop) in [(2, 0), (3, 0), (3, 1)] {
+                    let terms = words[..length]
+                        .iter()
+                        .map(|(position, term)| (position - first, term.clone()))
+                        .collect();
+                    phrases.push(Phrase { terms, slop });
+                }
+            }
+        }
+        assert!(phrases.len() > 300, "{} phrases", phrases.len());
+        let (read, kept) = (DenseSets::new(0, u32::MAX), DenseSets::new(usize::MAX, 1));
+        let terms = TermCache::default();
+        let at = |dense| InSegment {
+            searcher: &searcher,
+            reader: searcher.segment_reader(0),
+            ordinal: 0,
+            terms: &terms,
+            dense,
+        };
+        for round in 0..2 {
+            for phrase in &phrases {
+                let set = |dense| {
+                    let bits = Match::Phrase(phrase.clone()).eval(&at(dense)).unwrap();
+                    bits.iter().collect::<Vec<_>>()
+                };
+                let once = set(&read);
+                assert!(!once.is_empty(), "{phrase:?} matches its own measure");
+                assert_eq!(once, set(&kept), "{phrase:?}, round {round}");
+            }
+        }
+        assert_eq!(read.kept().0, 0);
+        assert!(kept.kept().0 > 300, "{} sets kept", kept.kept().0);
     }
 }

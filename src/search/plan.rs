@@ -30,12 +30,10 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use tantivy::Term;
-use tantivy::query::{PhraseQuery, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
 use super::kept::Recent;
-use super::matching::Match;
+use super::matching::{Match, Phrase};
 use super::query::UserQuery;
 use super::rank::{KnownRanking, PerCache, PlannedTerm, TermCache};
 use super::typo::Vocabulary;
@@ -350,12 +348,12 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
     let mut required: Vec<Match> = Vec::new();
     for part in user.wanted().filter(|p| p.phrase) {
         let slots = cx.analyzers.slots(&part.text);
-        if let Some(query) = phrase_query(cx.fields, &slots, 0) {
+        if let Some(phrase) = phrase_match(cx.fields, &slots, 0) {
             for slot in slots.iter() {
                 forms.add(slot);
                 terms.add_all(&slot_terms(cx, slot, None).scored, 1.0);
             }
-            required.push(Match::Query(query));
+            required.push(phrase);
         }
     }
 
@@ -388,7 +386,7 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
             let slots = cx.analyzers.slots(&part.text);
             match &*slots {
                 [one] => Some(slot_terms(cx, one, None).matching()),
-                _ => phrase_query(cx.fields, &slots, 0).map(Match::Query),
+                _ => phrase_match(cx.fields, &slots, 0),
             }
         })
         .collect();
@@ -605,8 +603,8 @@ fn synonym_unit(
                 ways.push(Match::AnyTerm(one.matching.into()));
             }
             _ => {
-                if let Some(query) = phrase_query(cx.fields, &slots, 1) {
-                    ways.push(Match::Query(query));
+                if let Some(phrase) = phrase_match(cx.fields, &slots, 1) {
+                    ways.push(phrase);
                 }
                 for slot in slots.iter().filter(|s| !s.is_stopword()) {
                     terms.add_all(&slot_terms(cx, slot, None).scored, SYNONYM);
@@ -781,10 +779,6 @@ fn idf(cx: &Context, term: &Term) -> f32 {
     (1.0 + (docs - with + 0.5) / (with + 0.5)).ln()
 }
 
-fn term_query(term: Term) -> Box<dyn Query> {
-    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
-}
-
 /// The ways one word can match, weighed, and the fewest of them that
 /// match the same measures.
 struct SlotTerms {
@@ -851,23 +845,17 @@ fn slot_terms(cx: &Context, slot: &Slot, corrections: Option<&Corrections>) -> S
 }
 
 /// The slots as a phrase on the stemmed text (any case of each word),
-/// with `slop` words allowed between them. A single word is a term query;
-/// no word, no query.
-fn phrase_query(fields: &Fields, slots: &[Slot], slop: u32) -> Option<Box<dyn Query>> {
+/// with `slop` words allowed between them. A single word is its stem; no
+/// word, no match.
+fn phrase_match(fields: &Fields, slots: &[Slot], slop: u32) -> Option<Match> {
+    let stem = |slot: &Slot| Term::from_field_text(fields.text_stem, &slot.stem);
     match slots {
         [] => None,
-        [one] => Some(term_query(Term::from_field_text(
-            fields.text_stem,
-            &one.stem,
-        ))),
-        _ => {
-            let terms = slots
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (i, Term::from_field_text(fields.text_stem, &s.stem)))
-                .collect();
-            Some(Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop)))
-        }
+        [one] => Some(Match::AnyTerm(vec![stem(one)].into())),
+        _ => Some(Match::Phrase(Phrase {
+            terms: slots.iter().map(stem).enumerate().collect(),
+            slop,
+        })),
     }
 }
 
