@@ -302,8 +302,6 @@ mod tests {
         }
     }
 
-    /// An answer sent again carries the time it took then, in place of
-    /// the time it took first.
     /// A hit reads the same in a debug print whether its fields were
     /// written beforehand or not: the written bytes are not printed.
     #[test]
@@ -314,6 +312,8 @@ mod tests {
         assert!(printed.contains("text: \"bydlení\""), "{printed}");
     }
 
+    /// An answer sent again carries the time it took then, in place of
+    /// the time it took first.
     #[test]
     fn took_ms_is_replaced_in_place() {
         let mut answer = answer("bydlení", "Bydlení", true);
