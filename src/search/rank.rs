@@ -792,27 +792,19 @@ impl Cursors<'_> {
                 }
                 continue;
             }
-            if first_essential == 0 {
-                // Every term is essential: the score in plan order is the
-                // whole score, summed once.
-                let score = score_at(cursors, candidate);
-                if score > bar {
-                    bar = offer(candidate, score);
-                    first_essential = essential_from(bar);
-                }
-                for &c in &by_max[first_essential.min(by_max.len())..] {
-                    if cursors[c].doc() == candidate {
-                        cursors[c].advance();
-                    }
-                }
-                continue;
-            }
-            let mut score: Score = essential
-                .iter()
-                .map(|&c| &cursors[c])
-                .filter(|c| c.doc() == candidate)
-                .map(Cursor::score)
-                .sum();
+            // While every term is essential, the score summed in plan
+            // order is the whole score: summed once, not twice.
+            let whole = first_essential == 0;
+            let mut score: Score = if whole {
+                score_at(cursors, candidate)
+            } else {
+                essential
+                    .iter()
+                    .map(|&c| &cursors[c])
+                    .filter(|c| c.doc() == candidate)
+                    .map(Cursor::score)
+                    .sum()
+            };
             let mut complete = true;
             for k in (0..first_essential).rev() {
                 if score + reach[k] <= bar {
@@ -826,7 +818,12 @@ impl Cursors<'_> {
                 }
             }
             if complete && score > bar {
-                bar = offer(candidate, score_at(cursors, candidate));
+                let score = if whole {
+                    score
+                } else {
+                    score_at(cursors, candidate)
+                };
+                bar = offer(candidate, score);
                 first_essential = essential_from(bar);
             }
             for &c in &by_max[first_essential.min(by_max.len())..] {
