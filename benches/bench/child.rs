@@ -562,10 +562,8 @@ const USER_HZ: f64 = 100.0;
 impl CpuUse {
     /// `pid` is a process id or `self`; `None` without procfs.
     fn of(pid: &str) -> Option<CpuUse> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // The fields after the command's closing parenthesis, from the
-        // state (field 3): utime and stime are fields 14 and 15.
-        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let fields = stat_fields(pid)?;
+        // utime and stime are fields 14 and 15.
         let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
         let preempted = std::fs::read_dir(format!("/proc/{pid}/task"))
             .ok()?
@@ -586,10 +584,7 @@ impl CpuUse {
     }
 
     fn is_zombie(pid: &str) -> bool {
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-            stat.rsplit_once(')')
-                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
-        })
+        stat_fields(pid).is_some_and(|fields| fields.first().is_some_and(|state| state == "Z"))
     }
 
     fn since(self, before: CpuUse) -> CpuUse {
@@ -599,6 +594,20 @@ impl CpuUse {
             preempted: self.preempted.saturating_sub(before.preempted),
         }
     }
+}
+
+/// The fields of `/proc/{pid}/stat` after the command's closing
+/// parenthesis (the command may hold spaces and parentheses), from the
+/// state, field 3.
+fn stat_fields(pid: &str) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_command = stat.rsplit_once(')')?.1;
+    Some(
+        after_command
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+    )
 }
 
 /// Requests/sec, the 99 % latency and any errors from wrk's output.
