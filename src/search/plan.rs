@@ -25,7 +25,6 @@
 //! are required. Matching is exact in both cases (a [`Match`] with phrase
 //! queries); only the scores are sums of terms.
 
-use std::collections::BTreeSet;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -217,10 +216,47 @@ fn run(analyzer: &TextAnalyzer, text: &str) -> Vec<(String, Range<usize>)> {
 /// without a copy ([`FreeWord`]).
 #[derive(Debug, Clone, Default)]
 pub struct MatchForms {
-    pub exact: BTreeSet<Arc<str>>,
-    pub folded: BTreeSet<Arc<str>>,
-    pub stems: BTreeSet<Arc<str>>,
-    pub roots: BTreeSet<Arc<str>>,
+    pub exact: FormSet,
+    pub folded: FormSet,
+    pub stems: FormSet,
+    pub roots: FormSet,
+}
+
+/// Distinct forms in the order they were added. A query brings a few, a
+/// synonym a few dozen: a list scanned on insertion and lookup costs less
+/// to fill and to drop than a tree (planning a fresh query built four of
+/// them, a twentieth of its time), and highlighting looks a word up only
+/// where its Bloom filter bit says it may be there ([`super::highlight`]).
+#[derive(Debug, Clone, Default)]
+pub struct FormSet(Vec<Arc<str>>);
+
+impl FormSet {
+    /// Adds `form` unless it is there.
+    pub fn insert(&mut self, form: Arc<str>) {
+        if !self.contains(&form) {
+            self.0.push(form);
+        }
+    }
+
+    pub fn contains(&self, form: &str) -> bool {
+        self.0.iter().any(|kept| **kept == *form)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.0.iter()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Extend<Arc<str>> for FormSet {
+    fn extend<I: IntoIterator<Item = Arc<str>>>(&mut self, forms: I) {
+        for form in forms {
+            self.insert(form);
+        }
+    }
 }
 
 impl MatchForms {
