@@ -231,7 +231,15 @@ pub trait Weighed {
     fn bytes(&self) -> usize;
 }
 
-/// An LRU cache of `Arc<V>` bounded by the values' bytes.
+/// What a kept value costs beyond its own bytes: its key (a term or a
+/// phrase of a few words, a segment's id) and the cache's node. Small sets
+/// (a phrase's in a segment of a hundred measures is two words) would
+/// otherwise be counted as nearly free, and a budget meant for megabytes of
+/// sets could hold millions of them.
+pub const ENTRY_BYTES: usize = 256;
+
+/// An LRU cache of `Arc<V>` bounded by the values' bytes, each counted
+/// [`ENTRY_BYTES`] more for its key and place.
 pub struct Kept<K: Hash + Eq, V> {
     inner: Mutex<Inner<K, V>>,
     budget_bytes: usize,
@@ -264,15 +272,15 @@ impl<K: Hash + Eq, V: Weighed> Kept<K, V> {
     pub fn put(&self, key: K, value: V) -> Arc<V> {
         let value = Arc::new(value);
         let mut inner = self.lock();
-        inner.bytes += value.bytes();
+        inner.bytes += weight(&value);
         if let Some(old) = inner.values.put(key, value.clone()) {
-            inner.bytes -= old.bytes();
+            inner.bytes -= weight(&old);
         }
         while inner.bytes > self.budget_bytes {
             let Some((_, out)) = inner.values.pop_lru() else {
                 break;
             };
-            inner.bytes -= out.bytes();
+            inner.bytes -= weight(&out);
         }
         value
     }
@@ -294,6 +302,11 @@ impl<K: Hash + Eq, V: Weighed> Kept<K, V> {
         // A panic while holding the lock leaves only a cache behind.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The bytes a kept value counts for.
+fn weight<V: Weighed>(value: &Arc<V>) -> usize {
+    value.bytes() + ENTRY_BYTES
 }
 
 #[cfg(test)]
@@ -379,19 +392,20 @@ mod tests {
     /// counts its bytes right as values come, go and are replaced.
     #[test]
     fn keeps_the_most_recent_within_the_budget() {
-        let kept = Kept::new(300);
+        let entry = |bytes| bytes + ENTRY_BYTES;
+        let kept = Kept::new(3 * entry(100));
         for key in ["a", "b", "c"] {
             kept.put(key, Bytes(100));
         }
-        assert_eq!(kept.size(), (3, 300));
+        assert_eq!(kept.size(), (3, 3 * entry(100)));
         assert!(kept.get(&"a").is_some(), "a is now recent");
         kept.put("d", Bytes(100));
-        assert_eq!(kept.size(), (3, 300));
+        assert_eq!(kept.size(), (3, 3 * entry(100)));
         assert!(kept.get(&"b").is_none(), "b was least recent");
         kept.put("d", Bytes(50));
-        assert_eq!(kept.size(), (3, 250));
+        assert_eq!(kept.size(), (3, 2 * entry(100) + entry(50)));
         assert_eq!(kept.get(&"d").unwrap().0, 50);
-        kept.put("e", Bytes(400));
+        kept.put("e", Bytes(3 * entry(100)));
         assert_eq!(kept.size(), (0, 0), "a value over the budget is not kept");
         kept.put("f", Bytes(10));
         kept.clear();
