@@ -101,25 +101,51 @@ pub fn run(target: &Target, plan: &Plan, selection: &Selection) -> tantivy::Resu
             .map(|(o, r)| search.segment(o, r))
             .collect::<tantivy::Result<_>>()?
     };
-    let mut counts = target.tables.zero_counts();
-    let mut total = 0;
-    let mut top = TopHits::new(selection.keep);
-    for part in parts {
+    Ok(merge(target, parts, selection.keep))
+}
+
+/// The segments' parts as one answer: a lone segment's as it is (a small
+/// collection has one, and zeroing, adding and re-ranking its counts and
+/// hits was a twentieth of its search), the parts of several added up and
+/// their best hits merged.
+fn merge(target: &Target, parts: Vec<Part>, keep: usize) -> Collected {
+    let mut parts = parts.into_iter();
+    let Some(first) = parts.next() else {
+        return Collected {
+            total: 0,
+            top: Vec::new(),
+            counts: target.tables.zero_counts(),
+        };
+    };
+    let mut rest = parts.peekable();
+    if rest.peek().is_none() {
+        return Collected {
+            total: first.total,
+            top: first.top,
+            counts: first.counts,
+        };
+    }
+    let Part {
+        mut total,
+        mut counts,
+        top: first_top,
+    } = first;
+    let mut top = TopHits::new(keep);
+    first_top.into_iter().for_each(|hit| top.offer(hit));
+    for part in rest {
         total += part.total;
         for (sum, add) in counts.iter_mut().zip(&part.counts) {
             for (s, a) in sum.iter_mut().zip(add) {
                 *s += a;
             }
         }
-        for hit in part.top {
-            top.offer(hit);
-        }
+        part.top.into_iter().for_each(|hit| top.offer(hit));
     }
-    Ok(Collected {
+    Collected {
         total,
         top: top.into_sorted(),
         counts,
-    })
+    }
 }
 
 /// What one segment found.
