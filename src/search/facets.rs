@@ -516,6 +516,12 @@ impl FacetTables {
 }
 
 impl SegmentTable {
+    /// Per value position of facet `facet`, its measures, where the facet
+    /// has few enough values for them to be kept.
+    pub fn value_sets(&self, facet: usize) -> Option<&[DocBits]> {
+        self.value_sets[facet].as_deref()
+    }
+
     /// Adds the facet's values of the measures `docs`, of which there are
     /// `held` (counted once by the caller, who often counts several facets
     /// over one set), to `counts`, the cheapest of three ways:
