@@ -27,41 +27,41 @@ fn is_quote(c: char) -> bool {
 
 impl UserQuery {
     pub fn parse(input: &str) -> Self {
-        // Characters with where each starts: a part is then a slice of the
-        // input, copied once.
-        let chars: Vec<(usize, char)> = input.char_indices().collect();
-        let c = |i: usize| chars[i].1;
-        let byte = |i: usize| chars.get(i).map_or(input.len(), |&(at, _)| at);
+        // Byte positions throughout: no copy of the input as characters.
+        let char_at = |i: usize| input.get(i..).and_then(|rest| rest.chars().next());
         // An odd number of quotes: the last one opens nothing and is text.
-        let quotes = chars.iter().filter(|&&(_, c)| is_quote(c)).count();
-        let lone_quote = (quotes % 2 == 1)
-            .then(|| chars.iter().rposition(|&(_, c)| is_quote(c)))
-            .flatten();
+        let quotes = input.chars().filter(|&c| is_quote(c)).count();
+        let lone_quote = (quotes % 2 == 1).then(|| input.rfind(is_quote)).flatten();
 
         let mut parts = Vec::new();
         let mut i = 0;
-        while i < chars.len() {
-            if c(i).is_whitespace() || Some(i) == lone_quote {
-                i += 1;
+        while let Some(c) = char_at(i) {
+            if c.is_whitespace() || Some(i) == lone_quote {
+                i += c.len_utf8();
                 continue;
             }
-            let excluded = c(i) == '-'
-                && chars
-                    .get(i + 1)
-                    .is_some_and(|&(_, c)| !c.is_whitespace() && c != '-');
+            let excluded =
+                c == '-' && char_at(i + 1).is_some_and(|next| !next.is_whitespace() && next != '-');
             if excluded {
                 i += 1;
             }
-            let (text, phrase, next) = if is_quote(c(i)) && Some(i) != lone_quote {
-                let end = (i + 1..chars.len())
-                    .find(|&j| is_quote(c(j)))
-                    .unwrap_or(chars.len());
-                (&input[byte(i + 1)..byte(end)], true, end + 1)
+            // An exclusion's '-' is followed by a character.
+            let Some(first) = char_at(i) else {
+                break;
+            };
+            let (text, phrase, next) = if is_quote(first) && Some(i) != lone_quote {
+                let from = i + first.len_utf8();
+                let end = input[from..]
+                    .find(is_quote)
+                    .map_or(input.len(), |e| from + e);
+                let next = char_at(end).map_or(input.len(), |quote| end + quote.len_utf8());
+                (&input[from..end], true, next)
             } else {
-                let end = (i..chars.len())
-                    .find(|&j| c(j).is_whitespace() || (is_quote(c(j)) && Some(j) != lone_quote))
-                    .unwrap_or(chars.len());
-                (&input[byte(i)..byte(end)], false, end)
+                let end = input[i..]
+                    .char_indices()
+                    .find(|&(j, c)| c.is_whitespace() || (is_quote(c) && Some(i + j) != lone_quote))
+                    .map_or(input.len(), |(j, _)| i + j);
+                (&input[i..end], false, end)
             };
             let text = text.trim();
             if !text.is_empty() {
