@@ -40,7 +40,7 @@ impl AnswerJson {
         number(&mut out, &answer.total);
         out.extend_from_slice(b",\"took_ms\":");
         let took_from = out.len();
-        number(&mut out, &answer.took_ms);
+        decimal(&mut out, answer.took_ms);
         let took_ms = took_from..out.len();
         out.extend_from_slice(b",\"hits\":");
         array(&mut out, answer.hits.iter(), write_hit);
@@ -66,7 +66,7 @@ impl AnswerJson {
     pub fn with_took_ms(&self, took_ms: f64) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.bytes.len() + 8);
         out.extend_from_slice(&self.bytes[..self.took_ms.start]);
-        number(&mut out, &took_ms);
+        decimal(&mut out, took_ms);
         out.extend_from_slice(&self.bytes[self.took_ms.end..]);
         out
     }
@@ -98,7 +98,7 @@ fn write_hit(out: &mut Vec<u8>, hit: &Hit) {
     out.extend_from_slice(b",\"highlight\":");
     string(out, &hit.highlight);
     out.extend_from_slice(b",\"score\":");
-    number(out, &hit.score);
+    decimal(out, hit.score);
     out.push(b'}');
 }
 
@@ -226,6 +226,36 @@ fn number(out: &mut Vec<u8>, value: &impl serde::Serialize) {
     serialized(out, value);
 }
 
+/// A decimal as [`number`] writes it. Scores and milliseconds are rounded
+/// to three places, and such a value is written from its thousandths:
+/// that decimal is the shortest that reads back as the same `f64` (no
+/// other decimal of three places is within a unit of its last place),
+/// which is what `serde_json` writes, for a tenth of the work. Any other
+/// value is written by `serde_json`.
+fn decimal(out: &mut Vec<u8>, value: f64) {
+    let thousandths = (value * 1000.0).round();
+    if value.is_sign_negative() || thousandths >= 1e12 || thousandths / 1000.0 != value {
+        return number(out, &value);
+    }
+    let thousandths = thousandths as u64;
+    let (whole, part) = (thousandths / 1000, thousandths % 1000);
+    number(out, &whole);
+    out.push(b'.');
+    if part == 0 {
+        out.push(b'0');
+        return;
+    }
+    let digits = [part / 100, part / 10 % 10, part % 10].map(|d| b'0' + d as u8);
+    let shown = if part % 100 == 0 {
+        1
+    } else if part % 10 == 0 {
+        2
+    } else {
+        3
+    };
+    out.extend_from_slice(&digits[..shown]);
+}
+
 fn serialized(out: &mut Vec<u8>, value: &(impl serde::Serialize + ?Sized)) {
     // Writing to a `Vec` cannot fail, and neither can serialising a
     // string or a number.
@@ -314,6 +344,37 @@ mod tests {
 
     /// An answer sent again carries the time it took then, in place of
     /// the time it took first.
+    /// Every value of three decimal places up to a thousand, larger and
+    /// negative ones, and values of more places are written as
+    /// `serde_json` writes them.
+    #[test]
+    fn decimals_are_written_as_serde_json_writes_them() {
+        let mut values: Vec<f64> = (0..1_000_000).map(|n| n as f64 / 1000.0).collect();
+        values.extend([
+            1e9 + 0.125,
+            123_456_789.5,
+            1e12,
+            1e15,
+            1e16,
+            -0.0,
+            -16.648,
+            0.0001,
+            1e-7,
+            16.6485,
+            1.0 / 3.0,
+            f64::MAX,
+        ]);
+        for value in values {
+            let mut out = Vec::new();
+            decimal(&mut out, value);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&value).unwrap(),
+                "{value}"
+            );
+        }
+    }
+
     #[test]
     fn took_ms_is_replaced_in_place() {
         let mut answer = answer("bydlení", "Bydlení", true);
