@@ -162,6 +162,7 @@ struct SegmentSearch<'a> {
     plan: &'a Plan,
     ranker: Ranker<'a>,
     conditions: Conditions,
+    /// The filters' terms, per facet whose value sets are not kept.
     filters: [Option<Match>; 4],
     /// The filters' value positions, per facet.
     selected: &'a [Option<Vec<usize>>; 4],
@@ -206,43 +207,51 @@ impl SegmentSearch<'_> {
 
 impl SegmentSearch<'_> {
     /// The measures of `segment` that pass facet `f`'s filter, if it has
-    /// one: the union of the selected values' sets where the segment keeps
-    /// the facet's (a few set words in a small segment, where finding each
+    /// one: the union of the selected values' sets where segments keep the
+    /// facet's (a few set words in a small segment, where finding each
     /// value's term and reading its postings was a twentieth of a filtered
     /// search), else the values' postings. Deleted measures may be in the
     /// union: a filter only ever narrows the matches, which have none.
     fn filter(&self, f: usize, segment: &Segment) -> tantivy::Result<Option<DocBits>> {
-        let Some(filter) = &self.filters[f] else {
+        let Some(positions) = &self.selected[f] else {
             return Ok(None);
         };
-        match (segment.table.value_sets(f), &self.selected[f]) {
-            (Some(sets), Some(positions)) => {
-                let mut passing = DocBits::empty(segment.reader.max_doc());
-                for &position in positions {
-                    passing.union_with(&sets[position]);
-                }
-                Ok(Some(passing))
+        if let Some(sets) = segment.table.value_sets(f) {
+            let mut passing = DocBits::empty(segment.reader.max_doc());
+            for &position in positions {
+                passing.union_with(&sets[position]);
             }
-            _ => filter.eval(&segment.at()).map(Some),
+            return Ok(Some(passing));
+        }
+        match &self.filters[f] {
+            Some(terms) => terms.eval(&segment.at()).map(Some),
+            None => Err(tantivy::TantivyError::InternalError(format!(
+                "segment {} keeps no value sets of facet {}",
+                segment.ordinal,
+                Facet::ALL[f].name()
+            ))),
         }
     }
 }
 
-/// Each facet's filter as the set of measures that pass it.
+/// Each facet's filter as its selected values' terms, for the facets whose
+/// value sets segments do not keep (see [`SegmentSearch::filter`]).
 fn filter_sets(target: &Target, selection: &Selection) -> [Option<Match>; 4] {
     std::array::from_fn(|f| {
         let facet = Facet::ALL[f];
         let values = &target.tables.values[f].values;
-        selection.selected[f].as_ref().map(|positions| {
-            let field = facet_field(target.fields, facet);
-            Match::AnyTerm(
-                positions
-                    .iter()
-                    .map(|&p| Term::from_field_text(field, &values[p]))
-                    .collect::<Vec<_>>()
-                    .into(),
-            )
-        })
+        let positions = selection.selected[f].as_ref()?;
+        if target.tables.keeps_value_sets(f) {
+            return None;
+        }
+        let field = facet_field(target.fields, facet);
+        Some(Match::AnyTerm(
+            positions
+                .iter()
+                .map(|&p| Term::from_field_text(field, &values[p]))
+                .collect::<Vec<_>>()
+                .into(),
+        ))
     })
 }
 

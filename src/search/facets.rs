@@ -241,6 +241,11 @@ const RUN_MIN_LEN: usize = 16;
 /// sets rather than measure by measure.
 const VALUE_SETS_MAX: usize = 256;
 
+/// Whether segments keep the sets of a facet with `values`.
+fn sets_kept(values: &FacetValues) -> bool {
+    values.values.len() <= VALUE_SETS_MAX
+}
+
 /// One segment's measures in plain arrays.
 #[derive(Debug, Clone, Default)]
 pub struct SegmentTable {
@@ -351,7 +356,7 @@ impl SegmentTable {
         let year = |v: u64| v.min(u64::from(u16::MAX)) as u16;
         let value_sets = std::array::from_fn(|f| {
             let count = values[f].values.len();
-            (count <= VALUE_SETS_MAX).then(|| {
+            sets_kept(&values[f]).then(|| {
                 let mut sets: Vec<DocBits> = (0..count).map(|_| DocBits::empty(max_doc)).collect();
                 for doc in 0..max_doc {
                     for &id in facets[f].of(doc) {
@@ -507,6 +512,12 @@ impl FacetTables {
     /// The arrays of segment `ordinal`.
     pub fn segment(&self, ordinal: usize) -> Option<&SegmentTable> {
         self.segments.get(ordinal)
+    }
+
+    /// Whether every segment keeps, per value of facet `facet`, its
+    /// measures ([`SegmentTable::value_sets`]).
+    pub fn keeps_value_sets(&self, facet: usize) -> bool {
+        sets_kept(&self.values[facet])
     }
 
     /// Zeroed counts for every value of every facet.
