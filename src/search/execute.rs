@@ -85,7 +85,7 @@ pub fn run(target: &Target, plan: &Plan, selection: &Selection) -> tantivy::Resu
         plan,
         ranker: Ranker::new(target, &plan.ranking)?,
         conditions: Conditions::compile(target.tables, &selection.conditions),
-        filters: filter_sets(target, selection),
+        filters: filter_terms(target, selection),
         selected: &selection.selected,
         keep: selection.keep,
     };
@@ -203,9 +203,7 @@ impl SegmentSearch<'_> {
             top: top.into_sorted(),
         })
     }
-}
 
-impl SegmentSearch<'_> {
     /// The measures of `segment` that pass facet `f`'s filter, if it has
     /// one: the union of the selected values' sets where segments keep the
     /// facet's (a few set words in a small segment, where finding each
@@ -236,7 +234,7 @@ impl SegmentSearch<'_> {
 
 /// Each facet's filter as its selected values' terms, for the facets whose
 /// value sets segments do not keep (see [`SegmentSearch::filter`]).
-fn filter_sets(target: &Target, selection: &Selection) -> [Option<Match>; 4] {
+fn filter_terms(target: &Target, selection: &Selection) -> [Option<Match>; 4] {
     std::array::from_fn(|f| {
         let facet = Facet::ALL[f];
         let values = &target.tables.values[f].values;

@@ -230,8 +230,8 @@ fn number(out: &mut Vec<u8>, value: &impl serde::Serialize) {
 /// to three places, and such a value is written from its thousandths:
 /// that decimal is the shortest that reads back as the same `f64` (no
 /// other decimal of three places is within a unit of its last place),
-/// which is what `serde_json` writes, for a tenth of the work. Any other
-/// value is written by `serde_json`.
+/// which is what `serde_json` writes, without its general float
+/// formatting. Any other value is written by `serde_json`.
 fn decimal(out: &mut Vec<u8>, value: f64) {
     let thousandths = (value * 1000.0).round();
     if value.is_sign_negative() || thousandths >= 1e12 || thousandths / 1000.0 != value {
@@ -342,8 +342,6 @@ mod tests {
         assert!(printed.contains("text: \"bydlení\""), "{printed}");
     }
 
-    /// An answer sent again carries the time it took then, in place of
-    /// the time it took first.
     /// Every value of three decimal places up to a thousand, larger and
     /// negative ones, and values of more places are written as
     /// `serde_json` writes them.
@@ -375,6 +373,8 @@ mod tests {
         }
     }
 
+    /// An answer sent again carries the time it took then, in place of
+    /// the time it took first.
     #[test]
     fn took_ms_is_replaced_in_place() {
         let mut answer = answer("bydlení", "Bydlení", true);
