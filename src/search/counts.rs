@@ -73,18 +73,41 @@ impl FacetNames {
 #[derive(Clone, Default)]
 pub struct FacetCounts {
     names: Arc<FacetNames>,
-    /// Per facet: (value position, count) in listing order.
-    counted: Arc<[Vec<(u32, u64)>; 4]>,
+    /// (value position, count) in listing order, the facets one after
+    /// another: one allocation an answer (four lists and their sorting's
+    /// buffers were a twentieth of a small collection's search).
+    counted: Arc<[(u32, u64)]>,
+    /// Where each facet's part of `counted` ends.
+    ends: [u32; 4],
 }
 
 impl FacetCounts {
     /// Lists `counts` (per facet, per value position) in listing order.
     pub fn new(names: Arc<FacetNames>, counts: &[Vec<u64>; 4]) -> Self {
-        let counted = std::array::from_fn(|f| listing_order(&counts[f]));
+        let mut ends = [0u32; 4];
+        let mut end = 0;
+        for (f, counts) in counts.iter().enumerate() {
+            end += counts.iter().filter(|&&n| n > 0).count();
+            ends[f] = end as u32;
+        }
+        let mut counted: Arc<[(u32, u64)]> = (0..end).map(|_| (0, 0)).collect();
+        let slots = Arc::get_mut(&mut counted).expect("a list just made is not shared");
+        let mut start = 0;
+        for (counts, &end) in counts.iter().zip(&ends) {
+            list_in_order(counts, &mut slots[start..end as usize]);
+            start = end as usize;
+        }
         FacetCounts {
             names,
-            counted: Arc::new(counted),
+            counted,
+            ends,
         }
+    }
+
+    /// Facet `f`'s (value position, count) pairs in listing order.
+    fn listed(&self, f: usize) -> &[(u32, u64)] {
+        let start = if f == 0 { 0 } else { self.ends[f - 1] };
+        &self.counted[start as usize..self.ends[f] as usize]
     }
 
     /// The counted values of `facet` in listing order, each as the start
@@ -92,7 +115,7 @@ impl FacetCounts {
     pub(super) fn written(&self, facet: Facet) -> impl Iterator<Item = (&[u8], u64)> {
         let f = facet.index();
         let written = &self.names.written[f];
-        self.counted[f]
+        self.listed(f)
             .iter()
             .map(move |&(position, count)| (written.get(position as usize), count))
     }
@@ -104,7 +127,7 @@ impl FacetCounts {
     ) -> impl ExactSizeIterator<Item = Counted<'_>> + DoubleEndedIterator + Clone {
         let f = facet.index();
         let (values, labels) = (&self.names.values[f], &self.names.labels[f]);
-        self.counted[f].iter().map(move |&(position, count)| {
+        self.listed(f).iter().map(move |&(position, count)| {
             let position = position as usize;
             Counted {
                 value: &values[position],
@@ -115,29 +138,46 @@ impl FacetCounts {
     }
 }
 
-/// Value positions with a non-zero count, most frequent first, ties by
-/// position (values are sorted, so by value). A search of a million
-/// measures lists thousands of towns, most with small counts: they are
-/// placed by a counting sort, linear in the values and the largest count,
-/// which was a million instructions a search as a comparison sort.
-fn listing_order(counts: &[u64]) -> Vec<(u32, u64)> {
-    let listed = counts.iter().filter(|&&n| n > 0).count();
+/// Fills `listing` (as long as `counts` has non-zero counts) with the
+/// value positions that have one, most frequent first, ties by position
+/// (values are sorted, so by value). A few values are sorted in place. A
+/// search of a million measures lists thousands of towns, most with small
+/// counts: they are placed by a counting sort, linear in the values and
+/// the largest count, which was a million instructions a search as a
+/// comparison sort.
+fn list_in_order(counts: &[u64], listing: &mut [(u32, u64)]) {
+    if listing.len() <= SORT_IN_PLACE_MAX {
+        by_sorting(counts, listing);
+        return;
+    }
     let most = counts.iter().copied().max().unwrap_or(0);
-    if most <= (listed as u64).max(COUNTING_SORT_MIN) * 4 {
-        by_counting(counts, listed, most as usize)
+    if most <= (listing.len() as u64).max(COUNTING_SORT_MIN) * 4 {
+        by_counting(counts, most as usize, listing)
     } else {
-        by_comparing(counts)
+        by_comparing(counts, listing)
     }
 }
+
+/// Up to this many listed values are sorted in place, with no buffer.
+const SORT_IN_PLACE_MAX: usize = 64;
 
 /// Below this many values a count up to four times as large is still
 /// sorted by counting.
 const COUNTING_SORT_MIN: u64 = 256;
 
-/// [`listing_order`] by a counting sort: how many values have each count,
+/// [`list_in_order`] by a stable sort of the values in position order.
+fn by_sorting(counts: &[u64], listing: &mut [(u32, u64)]) {
+    let counted = counts.iter().enumerate().filter(|&(_, &n)| n > 0);
+    for (slot, (position, &n)) in listing.iter_mut().zip(counted) {
+        *slot = (position as u32, n);
+    }
+    listing.sort_by(|a, b| b.1.cmp(&a.1));
+}
+
+/// [`list_in_order`] by a counting sort: how many values have each count,
 /// then each value put straight into its place, in position order so that
 /// ties stay by position.
-fn by_counting(counts: &[u64], listed: usize, most: usize) -> Vec<(u32, u64)> {
+fn by_counting(counts: &[u64], most: usize, listing: &mut [(u32, u64)]) {
     // Slot `most - n` holds the values counted `n` times: the most first.
     let mut next = vec![0usize; most + 1];
     for &n in counts.iter().filter(|&&n| n > 0) {
@@ -149,18 +189,16 @@ fn by_counting(counts: &[u64], listed: usize, most: usize) -> Vec<(u32, u64)> {
         *slot = start;
         start += values;
     }
-    let mut listing = vec![(0, 0); listed];
     for (position, &n) in counts.iter().enumerate().filter(|&(_, &n)| n > 0) {
         let slot = &mut next[most - n as usize];
         listing[*slot] = (position as u32, n);
         *slot += 1;
     }
-    listing
 }
 
-/// [`listing_order`] by comparing, for counts too large to count: each
+/// [`list_in_order`] by comparing, for counts too large to count: each
 /// value one integer, its count's complement above its position.
-fn by_comparing(counts: &[u64]) -> Vec<(u32, u64)> {
+fn by_comparing(counts: &[u64], listing: &mut [(u32, u64)]) {
     let mut keys: Vec<u128> = counts
         .iter()
         .enumerate()
@@ -168,9 +206,9 @@ fn by_comparing(counts: &[u64]) -> Vec<(u32, u64)> {
         .map(|(position, &n)| (u128::from(!n) << 32) | position as u128)
         .collect();
     keys.sort_unstable();
-    keys.into_iter()
-        .map(|key| (key as u32, !((key >> 32) as u64)))
-        .collect()
+    for (slot, key) in listing.iter_mut().zip(keys) {
+        *slot = (key as u32, !((key >> 32) as u64));
+    }
 }
 
 impl PartialEq for FacetCounts {
@@ -272,7 +310,7 @@ mod tests {
     }
 
     #[test]
-    fn counting_and_comparing_list_in_the_same_order() {
+    fn sorting_counting_and_comparing_list_in_the_same_order() {
         let mut seed: u64 = 7;
         let mut next = |bound: u64| {
             seed = seed
@@ -286,9 +324,15 @@ mod tests {
                 .collect();
             let listed = counts.iter().filter(|&&n| n > 0).count();
             let most = counts.iter().copied().max().unwrap() as usize;
-            let compared = by_comparing(&counts);
-            assert_eq!(by_counting(&counts, listed, most), compared);
-            assert_eq!(listing_order(&counts), compared);
+            let list = |by: &dyn Fn(&mut [(u32, u64)])| {
+                let mut listing = vec![(0, 0); listed];
+                by(&mut listing);
+                listing
+            };
+            let compared = list(&|l| by_comparing(&counts, l));
+            assert_eq!(list(&|l| by_counting(&counts, most, l)), compared);
+            assert_eq!(list(&|l| by_sorting(&counts, l)), compared);
+            assert_eq!(list(&|l| list_in_order(&counts, l)), compared);
             assert!(
                 compared
                     .windows(2)

@@ -9,7 +9,7 @@
 
 use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, Hash, RandomState};
+use std::hash::{BuildHasher, Hash};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A cache of about the last `capacity` values used, shared between
@@ -191,9 +191,12 @@ struct Doorkeeper {
     /// The fingerprints in the order they came, the oldest next to go.
     ring: Vec<u64>,
     next: usize,
-    members: HashSet<u64>,
-    /// Makes a key's fingerprint.
-    hasher: RandomState,
+    members: HashSet<u64, foldhash::fast::RandomState>,
+    /// Makes a key's fingerprint. Not SipHash (std's default): hashing an
+    /// answer's request with it, then its fingerprint again, was a
+    /// fiftieth of a new search of a small collection, and a fingerprint
+    /// that collides only lets a value in on its first sight.
+    hasher: foldhash::fast::RandomState,
 }
 
 impl Doorkeeper {
@@ -201,8 +204,8 @@ impl Doorkeeper {
         Doorkeeper {
             ring: Vec::with_capacity(capacity),
             next: 0,
-            members: HashSet::with_capacity(capacity),
-            hasher: RandomState::new(),
+            members: HashSet::with_capacity_and_hasher(capacity, Default::default()),
+            hasher: Default::default(),
         }
     }
 
