@@ -398,6 +398,22 @@ impl<'p> Ranker<'p> {
                 // set a high bar for the others.
                 let mut all = Match::eval_every(&bonus.presence, &segment.at())?;
                 all.intersect_with(&hits);
+                if scores_each(strategy, hits.count()) {
+                    // Few hits: all of them scored in one pass, the bonus
+                    // added where it is due. Scoring those with every word
+                    // and the others apart set up the cursors and walked
+                    // each term's postings twice, and the others could
+                    // seldom be skipped, as few hits seldom fill the best.
+                    cursors()?.score_each(&hits, |doc, score| {
+                        let bonus = if all.contains(doc) {
+                            bonus.all_words
+                        } else {
+                            0.0
+                        };
+                        top.offer(segment.ranked(doc, score + bonus));
+                    });
+                    return Ok(());
+                }
                 let mut others = hits;
                 others.subtract(&all);
                 rank_by_terms(cursors()?, segment, &all, bonus.all_words, top)?;
@@ -503,12 +519,7 @@ fn rank_by_terms(
     if count == 0 {
         return Ok(());
     }
-    let score_each = match segment.strategy {
-        Strategy::Auto => count < SCORE_EACH_BELOW,
-        Strategy::ScoreEach => true,
-        Strategy::Prune | Strategy::Champions => false,
-    };
-    if score_each {
+    if scores_each(segment.strategy, count) {
         cursors.score_each(docs, |doc, score| {
             top.offer(segment.ranked(doc, score + bonus));
         });
@@ -527,6 +538,15 @@ fn rank_by_terms(
         bar(top)
     });
     Ok(())
+}
+
+/// Whether `count` hits are each scored rather than walked over.
+fn scores_each(strategy: Strategy, count: u64) -> bool {
+    match strategy {
+        Strategy::Auto => count < SCORE_EACH_BELOW,
+        Strategy::ScoreEach => true,
+        Strategy::Prune | Strategy::Champions => false,
+    }
 }
 
 /// A bar `score` lowered a little, so that a score equal to it (a tie,
