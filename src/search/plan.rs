@@ -359,21 +359,17 @@ impl Bonus {
             let Match::AnyTerm(stems) = presence else {
                 continue;
             };
-            let Some(stem) = stems.first().and_then(term_text) else {
+            let Some(stem) = stems.first().map(Term::serialized_value_bytes) else {
                 continue;
             };
             for (pair, _) in pairs {
-                let joined = term_text(pair.term()).unwrap_or_default();
-                if joined.split(' ').any(|part| part == stem) {
+                let joined = pair.term().serialized_value_bytes();
+                if joined.split(|&byte| byte == b' ').any(|part| part == stem) {
                     lacking.push(pair.clone());
                 }
             }
         }
     }
-}
-
-fn term_text(term: &Term) -> Option<&str> {
-    std::str::from_utf8(term.serialized_value_bytes()).ok()
 }
 
 pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
@@ -456,31 +452,53 @@ pub fn plan(user: &UserQuery, cx: &Context) -> Plan {
 
 /// Terms with weights, each term once: a term reached two ways (a word
 /// and its synonym) counts at its higher weight, as a best-of-the-ways
-/// would count it.
+/// would count it. Each term's hash is kept beside it, so that looking
+/// for a term compares integers in a row, not terms behind pointers.
 #[derive(Default)]
-struct WeightedTerms(Vec<(SharedTerm, f32)>);
+struct WeightedTerms {
+    terms: Vec<(SharedTerm, f32)>,
+    hashes: Vec<u64>,
+}
 
 impl WeightedTerms {
     fn add_all(&mut self, terms: &[(SharedTerm, f32)], scale: f32) {
         for (term, weight) in terms {
             let weight = weight * scale;
-            match self.0.iter_mut().find(|(t, _)| t == term) {
-                Some((_, kept)) => *kept = kept.max(weight),
-                None => self.0.push((term.clone(), weight)),
+            let hash = term.hash();
+            match self.position(term, hash) {
+                Some(at) => self.terms[at].1 = self.terms[at].1.max(weight),
+                None => {
+                    self.terms.push((term.clone(), weight));
+                    self.hashes.push(hash);
+                }
             }
         }
     }
 
+    /// Where `term`, whose hash is `hash`, is kept.
+    fn position(&self, term: &SharedTerm, hash: u64) -> Option<usize> {
+        let mut from = 0;
+        while let Some(ahead) = self.hashes[from..].iter().position(|&kept| kept == hash) {
+            let at = from + ahead;
+            if self.terms[at].0 == *term {
+                return Some(at);
+            }
+            from = at + 1;
+        }
+        None
+    }
+
     fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.terms.is_empty()
     }
 
     fn reserve(&mut self, more: usize) {
-        self.0.reserve(more);
+        self.terms.reserve(more);
+        self.hashes.reserve(more);
     }
 
     fn into_terms(self) -> Vec<(SharedTerm, f32)> {
-        self.0
+        self.terms
     }
 }
 
@@ -488,7 +506,7 @@ impl WeightedTerms {
 /// covers.
 struct Unit {
     matching: Match,
-    terms: Vec<(SharedTerm, f32)>,
+    terms: Arc<[(SharedTerm, f32)]>,
     /// The measures that have the unit, for the all-words bonus: those with
     /// the word's stem (or its correction's), or, for a synonym, the
     /// unit's own matches.
@@ -562,8 +580,8 @@ fn words_plan(
             .sum::<f32>();
     let (presence, lacking) = if units.len() > 1 {
         units
-            .iter()
-            .map(|u| (u.presence.clone(), u.lacking.clone()))
+            .iter_mut()
+            .map(|u| (u.presence.clone(), std::mem::take(&mut u.lacking)))
             .unzip()
     } else {
         (Vec::new(), Vec::new())
@@ -652,7 +670,7 @@ fn synonym_unit(
     Unit {
         presence: matching.clone(),
         matching,
-        terms: terms.into_terms(),
+        terms: terms.into_terms().into(),
         lacking: Vec::new(),
     }
 }
@@ -693,8 +711,9 @@ impl Corrections {
 /// it.
 struct FreeWord {
     corrections: Corrections,
-    /// The ways it matches, weighed ([`slot_terms`] with its corrections).
-    scored: Vec<(SharedTerm, f32)>,
+    /// The ways it matches, weighed ([`slot_terms`] with its corrections),
+    /// shared with the units of the plans that have the word.
+    scored: Arc<[(SharedTerm, f32)]>,
     /// The fewest of them that match the same measures.
     matching: Match,
     /// The measures with its stem (or its correction's): see
@@ -758,7 +777,7 @@ impl FreeWord {
             .collect();
         let presence = Match::AnyTerm(vec![text(cx.fields.text_stem, stem)].into());
         FreeWord {
-            scored,
+            scored: scored.into(),
             matching: Match::AnyTerm(matching.into()),
             presence,
             lacking,

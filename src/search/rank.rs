@@ -220,6 +220,9 @@ impl<T: ?Sized> PerCache<T> {
 /// lock) was a twentieth of searching a new query on a small collection.
 pub struct PlannedTerm {
     term: Term,
+    /// The term's hash, by which plans tell their terms apart before
+    /// comparing them.
+    hash: u64,
     /// The id of the cache and a weak reference to its entry: the words
     /// kept planned must not keep alive what the term cache let go (a
     /// couple of kilobytes a term). Once that is gone, the term is found
@@ -230,6 +233,7 @@ pub struct PlannedTerm {
 impl PlannedTerm {
     pub fn new(term: Term) -> Self {
         PlannedTerm {
+            hash: std::hash::BuildHasher::hash_one(&foldhash::fast::FixedState::default(), &term),
             term,
             known: OnceLock::new(),
         }
@@ -237,6 +241,11 @@ impl PlannedTerm {
 
     pub fn term(&self) -> &Term {
         &self.term
+    }
+
+    /// A hash of the term: equal terms have equal ones.
+    pub fn hash(&self) -> u64 {
+        self.hash
     }
 
     /// What `cache` knows of the term, if it was found there before and
