@@ -16,11 +16,10 @@
 //! now ([`AnswerJson::with_took_ms`]).
 
 use std::ops::Range;
-use std::sync::Arc;
 
 use super::counts::FacetCounts;
 use super::facets::Facet;
-use super::{Hit, SearchResponse};
+use super::{Hit, HitFields, SearchResponse};
 
 /// An answer as JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,9 +87,9 @@ fn estimated_len(answer: &SearchResponse) -> usize {
 }
 
 fn write_hit(out: &mut Vec<u8>, hit: &Hit) {
-    match &hit.fields_json {
+    match &hit.json {
         Some(fields) => {
-            debug_assert_eq!(*fields, hit_fields(hit), "fields changed since written");
+            debug_assert_eq!(**fields, *hit_fields(hit), "fields changed since written");
             out.extend_from_slice(fields);
         }
         None => write_fields(out, hit),
@@ -106,13 +105,13 @@ fn write_hit(out: &mut Vec<u8>, hit: &Hit) {
 /// start of its object, up to the highlight. A measure's are written when
 /// it is first shown and copied into every answer that shows it: escaping
 /// them anew was most of writing an answer.
-pub fn hit_fields(hit: &Hit) -> Arc<[u8]> {
-    let mut out = Vec::with_capacity(hit.text.len() + 128);
-    write_fields(&mut out, hit);
+pub fn hit_fields(fields: &HitFields) -> Box<[u8]> {
+    let mut out = Vec::with_capacity(fields.text.len() + 128);
+    write_fields(&mut out, fields);
     out.into()
 }
 
-fn write_fields(out: &mut Vec<u8>, hit: &Hit) {
+fn write_fields(out: &mut Vec<u8>, hit: &HitFields) {
     out.extend_from_slice(b"{\"id\":");
     string(out, &hit.id);
     out.extend_from_slice(b",\"towns\":");
@@ -283,20 +282,21 @@ mod tests {
             ],
         );
         let counts = [vec![2, 3], vec![0, 1], vec![1, 0], vec![0, 0]];
-        let mut hit = Hit {
+        let fields = HitFields {
             id: "2011-2014-kadan-07".into(),
-            towns: vec!["Kadaň".to_owned(), text.to_owned()].into(),
+            towns: vec!["Kadaň".to_owned(), text.to_owned()],
             region: "ustecky".into(),
             period: "2011-2014".into(),
-            categories: vec![].into(),
+            categories: vec![],
             text: text.into(),
-            highlight: format!("<mark>{text}</mark>"),
-            score: 16.648,
-            fields_json: None,
+            json: None,
         };
-        if fields_written {
-            hit.fields_json = Some(hit_fields(&hit));
-        }
+        let fields = if fields_written {
+            fields.written()
+        } else {
+            fields
+        };
+        let hit = Hit::new(Arc::new(fields), format!("<mark>{text}</mark>"), 16.648);
         SearchResponse {
             query: text.to_owned(),
             total: 12,
