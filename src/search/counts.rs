@@ -171,7 +171,7 @@ fn by_sorting(counts: &[u64], listing: &mut [(u32, u64)]) {
     for (slot, (position, &n)) in listing.iter_mut().zip(counted) {
         *slot = (position as u32, n);
     }
-    listing.sort_by(|a, b| b.1.cmp(&a.1));
+    listing.sort_by_key(|&(_, count)| std::cmp::Reverse(count));
 }
 
 /// [`list_in_order`] by a counting sort: how many values have each count,
@@ -309,6 +309,8 @@ mod tests {
         assert_eq!(order, ["Bílina", "Kadaň", "Most"]);
     }
 
+    type Listing = [(u32, u64)];
+
     #[test]
     fn sorting_counting_and_comparing_list_in_the_same_order() {
         let mut seed: u64 = 7;
@@ -324,7 +326,7 @@ mod tests {
                 .collect();
             let listed = counts.iter().filter(|&&n| n > 0).count();
             let most = counts.iter().copied().max().unwrap() as usize;
-            let list = |by: &dyn Fn(&mut [(u32, u64)])| {
+            let list = |by: &dyn Fn(&mut Listing)| {
                 let mut listing = vec![(0, 0); listed];
                 by(&mut listing);
                 listing
