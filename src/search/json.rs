@@ -111,19 +111,19 @@ pub fn hit_fields(fields: &HitFields) -> Box<[u8]> {
     out.into()
 }
 
-fn write_fields(out: &mut Vec<u8>, hit: &HitFields) {
+fn write_fields(out: &mut Vec<u8>, fields: &HitFields) {
     out.extend_from_slice(b"{\"id\":");
-    string(out, &hit.id);
+    string(out, &fields.id);
     out.extend_from_slice(b",\"towns\":");
-    strings(out, &hit.towns);
+    strings(out, &fields.towns);
     out.extend_from_slice(b",\"region\":");
-    string(out, &hit.region);
+    string(out, &fields.region);
     out.extend_from_slice(b",\"period\":");
-    string(out, &hit.period);
+    string(out, &fields.period);
     out.extend_from_slice(b",\"categories\":");
-    strings(out, &hit.categories);
+    strings(out, &fields.categories);
     out.extend_from_slice(b",\"text\":");
-    string(out, &hit.text);
+    string(out, &fields.text);
 }
 
 fn write_facets(out: &mut Vec<u8>, facets: &FacetCounts) {
