@@ -1,22 +1,22 @@
 //! Query-string parameters, parsed by hand so that repeated facet filters
 //! (`town=Kadaň&town=Krupka`) work and every error names its parameter.
 
+use std::borrow::Cow;
+
 use crate::search::{
     DEFAULT_LIMIT, DEFAULT_SUGGESTIONS, Filters, MAX_LIMIT, MAX_OFFSET, MAX_SUGGESTIONS,
 };
 
 use super::error::ApiError;
 
-/// The decoded pairs of a query string, in order.
-pub struct Params(Vec<(String, String)>);
+/// The decoded pairs of a query string, in order: borrowed from it where
+/// nothing needed decoding (every name, and most values), since each
+/// pair's strings are copied again where a request keeps them.
+pub struct Params<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
 
-impl Params {
-    pub fn parse(raw: Option<&str>) -> Self {
-        Params(
-            form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
+impl<'a> Params<'a> {
+    pub fn parse(raw: Option<&'a str>) -> Self {
+        Params(form_urlencoded::parse(raw.unwrap_or("").as_bytes()).collect())
     }
 
     /// The last value of `name`, as browsers send the last one of a form.
@@ -25,7 +25,7 @@ impl Params {
             .iter()
             .rev()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| &**v)
     }
 
     /// Every non-empty value of a repeatable parameter.
@@ -33,7 +33,7 @@ impl Params {
         self.0
             .iter()
             .filter(|(k, v)| k == name && !v.trim().is_empty())
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| v.clone().into_owned())
             .collect()
     }
 

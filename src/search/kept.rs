@@ -7,7 +7,7 @@
 //! bounded by bytes ([`Kept`]). Answers, plans, shown measures and terms
 //! are of about one size each and bounded by count ([`Recent`]).
 
-use std::borrow::Borrow;
+use std::borrow::{Borrow, Cow};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hash};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -96,12 +96,33 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
 
     /// Keeps `value` under `key` if the doorkeeper (if any) lets it in,
     /// sweeping out the values not used lately when the cache is full.
-    pub fn put(&self, key: K, value: V) {
+    pub fn put(&self, key: K, value: V)
+    where
+        K: Clone,
+    {
+        self.admit(Cow::Owned(key), value);
+    }
+
+    /// [`Recent::put`] with a key that is copied only if the value is
+    /// kept. Behind a doorkeeper most are not: a search request copied
+    /// to be dropped again was a few allocations and frees of every new
+    /// search.
+    pub fn put_copied(&self, key: &K, value: V)
+    where
+        K: Clone,
+    {
+        self.admit(Cow::Borrowed(key), value);
+    }
+
+    fn admit(&self, key: Cow<'_, K>, value: V)
+    where
+        K: Clone,
+    {
         let let_go = {
             let mut inner = self.lock();
-            let admitted = (inner.doorkeeper.as_mut()).is_none_or(|d| d.seen_before(&key));
+            let admitted = (inner.doorkeeper.as_mut()).is_none_or(|d| d.seen_before(&*key));
             if admitted {
-                inner.keep(key, value)
+                inner.keep(key.into_owned(), value)
             } else {
                 Vec::new()
             }

@@ -328,6 +328,9 @@ impl Answer {
     }
 }
 
+/// A facet's folded values and the positions of the values each folds.
+type FoldedValues = HashMap<String, Vec<usize>, foldhash::fast::RandomState>;
+
 /// A searcher over one generation. Cheap to share behind an `Arc`.
 pub struct Searcher {
     reader: IndexReader,
@@ -335,8 +338,10 @@ pub struct Searcher {
     synonyms: Synonyms,
     facets: Arc<FacetTables>,
     /// Per facet: folded value → positions, for case- and
-    /// diacritics-insensitive filters.
-    folded_values: [HashMap<String, Vec<usize>>; 4],
+    /// diacritics-insensitive filters (hashed as the caches hash: SipHash
+    /// is for maps whose keys an attacker picks to collide, and these keys
+    /// are the collection's own).
+    folded_values: [FoldedValues; 4],
     /// Every facet's values and labels, which answers name their counts by.
     names: Arc<FacetNames>,
     suggester: Suggester,
@@ -391,7 +396,7 @@ impl Searcher {
         let tables = FacetTables::load(&searcher)?;
         let facets = &tables.values;
         let folded_values = std::array::from_fn(|f| {
-            let mut map: HashMap<String, Vec<usize>> = HashMap::new();
+            let mut map = FoldedValues::default();
             for (position, value) in facets[f].values.iter().enumerate() {
                 map.entry(fold(value)).or_default().push(position);
             }
@@ -509,7 +514,7 @@ impl Searcher {
             response: self.compute(request, execute::Strategy::Auto)?,
             json: std::sync::OnceLock::new(),
         });
-        self.answers.put(request.clone(), answer.clone());
+        self.answers.put_copied(request, answer.clone());
         Ok(answer)
     }
 
