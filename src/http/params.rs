@@ -33,7 +33,7 @@ impl<'a> Params<'a> {
         self.0
             .iter()
             .filter(|(k, v)| k == name && !v.trim().is_empty())
-            .map(|(_, v)| v.clone().into_owned())
+            .map(|(_, v)| v.as_ref().to_owned())
             .collect()
     }
 
