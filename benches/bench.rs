@@ -17,7 +17,7 @@
 /// The allocator the server runs with (`src/main.rs`), so that builds,
 /// searches and the HTTP runs measure what `opatreni` itself does.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: opatreni::alloc::MiMalloc = opatreni::alloc::MiMalloc;
 
 #[path = "bench/child.rs"]
 mod child;

@@ -12,6 +12,7 @@
 //! [`index`] writes them into tantivy generations, [`search`] answers
 //! queries over a generation.
 
+pub mod alloc;
 pub mod analysis;
 pub mod http;
 pub mod index;
