@@ -103,16 +103,24 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// task (see [`with_searcher`]).
 const INLINE_BELOW_DOCUMENTS: u64 = 10_000;
 
-/// Runs `work` with the current searcher: on the blocking pool, unless
-/// the collection is small enough that any search is over in well under a
-/// millisecond, when the hand-over to another thread and back would cost
-/// as much as the search.
+/// Runs `work` with the current searcher (see [`on_searcher`]).
 async fn with_searcher<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce(&Searcher) -> Result<T, ApiError> + Send + 'static,
 {
-    let searcher = state.index.searcher();
+    on_searcher(state.index.searcher(), work).await
+}
+
+/// Runs `work` with `searcher`: on the blocking pool, unless the
+/// collection is small enough that any search is over in well under a
+/// millisecond, when the hand-over to another thread and back would cost
+/// as much as the search.
+async fn on_searcher<T, F>(searcher: Arc<Searcher>, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Searcher) -> Result<T, ApiError> + Send + 'static,
+{
     if searcher.meta().documents < INLINE_BELOW_DOCUMENTS {
         return work(&searcher);
     }
@@ -195,11 +203,12 @@ async fn search(
         offset: params.offset()?,
         ..SearchRequest::default()
     };
+    let searcher = state.index.searcher();
     // A recent answer needs no trip to the blocking pool.
-    if let Some(json) = state.index.searcher().cached_json(&request) {
+    if let Some(json) = searcher.cached_json(&request) {
         return Ok(JsonBytes(json));
     }
-    with_searcher(&state, move |s| Ok(JsonBytes(s.search_json(&request)?))).await
+    on_searcher(searcher, move |s| Ok(JsonBytes(s.fresh_json(&request)?))).await
 }
 
 /// A body the search stage wrote as JSON itself (see

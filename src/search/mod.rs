@@ -491,9 +491,18 @@ impl Searcher {
     /// [`Searcher::search`]'s answer as JSON ([`json`]). An answer is
     /// written once, however often it is asked for again.
     pub fn search_json(&self, request: &SearchRequest) -> Result<Vec<u8>, SearchError> {
-        if let Some(json) = self.cached_json(request) {
-            return Ok(json);
+        match self.cached_json(request) {
+            Some(json) => Ok(json),
+            None => self.fresh_json(request),
         }
+    }
+
+    /// [`Searcher::search_json`] for a request the caller has just looked
+    /// up in vain ([`Searcher::cached_json`]), as the server does before
+    /// handing a search to another thread: searched and kept without
+    /// looking it up again (a lock the server's threads share, and the
+    /// request hashed).
+    pub fn fresh_json(&self, request: &SearchRequest) -> Result<Vec<u8>, SearchError> {
         // An answer the cache did not keep (most are asked for once) is
         // written straight into the body; a kept one is copied out.
         Ok(match Arc::try_unwrap(self.compute_and_keep(request)?) {
