@@ -534,6 +534,10 @@ fn print_report(
                         "`GET /search?q=…` over {rotating} distinct queries of the mix in turn (each one searched)"
                     ),
                 ),
+                (
+                    "search_rotating_gzip",
+                    "the same, gzipped (`Accept-Encoding: gzip`, as browsers ask)".to_owned(),
+                ),
             ] {
                 let r = &h[key];
                 let errors = r["non_2xx"].as_u64().unwrap_or(0);

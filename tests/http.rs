@@ -365,6 +365,19 @@ async fn health_cors_and_gzip() {
     assert_eq!(response.headers()["content-encoding"], "gzip");
     let compressed = response.bytes().await.unwrap();
     assert_eq!(&compressed[..2], &[0x1f, 0x8b]); // the gzip magic number
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&compressed[..]),
+        &mut unzipped,
+    )
+    .expect("a whole gzip stream");
+    let mut unzipped: serde_json::Value = serde_json::from_slice(&unzipped).unwrap();
+    let (_, mut answer) = s.get("/search?q=bydleni").await;
+    assert!(answer["total"].as_u64().unwrap() > 0, "{answer}");
+    for took in [&mut unzipped, &mut answer] {
+        took["took_ms"] = serde_json::Value::Null;
+    }
+    assert_eq!(unzipped, answer, "gzipped, the same answer");
 }
 
 #[tokio::test]
