@@ -1,5 +1,5 @@
-//! The global allocator the server, the benchmark and the scratch tools
-//! run with: mimalloc, asked the way C code asks it.
+//! The global allocator the server and the benchmark run with: mimalloc,
+//! asked the way C code asks it.
 //!
 //! mimalloc instead of the system allocator because indexing allocates and
 //! frees small strings on several threads at once, where glibc's allocator

@@ -10,7 +10,8 @@
 //! Each stage knows only the ones before it: [`ingest`] turns reports into
 //! [`ingest::Measure`] records, [`analysis`] turns Czech text into tokens,
 //! [`index`] writes them into tantivy generations, [`search`] answers
-//! queries over a generation.
+//! queries over a generation. Beside them, [`alloc`] is the allocator the
+//! server and the benchmark run with.
 
 pub mod alloc;
 pub mod analysis;
