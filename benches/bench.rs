@@ -6,7 +6,7 @@
 //! ```sh
 //! cargo bench                                  # 113, 100000, 1000000
 //! cargo bench -- --sizes 113,100000 --no-lucene --no-http
-//! cargo bench -- --queries 2000 --http-seconds 20 --no-profile
+//! cargo bench -- --queries 2000 --http-seconds 10 --http-rounds 5 --no-profile
 //! ```
 //!
 //! Each (size, engine) runs in a child process (this binary, re-executed
@@ -41,6 +41,7 @@ struct Options {
     lucene: bool,
     http: bool,
     http_seconds: usize,
+    http_rounds: usize,
     profile: bool,
     command: String,
 }
@@ -53,7 +54,8 @@ impl Options {
             queries: 1000,
             lucene: true,
             http: true,
-            http_seconds: 10,
+            http_seconds: 4,
+            http_rounds: 3,
             profile: true,
             command: String::from("cargo bench"),
         };
@@ -86,6 +88,10 @@ impl Options {
                 }
                 "--http-seconds" => {
                     o.http_seconds = value("--http-seconds").parse().expect("--http-seconds N");
+                }
+                "--http-rounds" => {
+                    o.http_rounds = value("--http-rounds").parse().expect("--http-rounds N");
+                    assert!(o.http_rounds > 0, "--http-rounds: at least 1");
                 }
                 "--no-lucene" => {
                     o.lucene = false;
@@ -193,6 +199,7 @@ fn main() {
             "http".into(),
             format!("dir={}", dir.display()),
             format!("seconds={}", options.http_seconds),
+            format!("rounds={}", options.http_rounds),
         ])
     };
     let elapsed = started.elapsed().as_secs_f64();
@@ -514,10 +521,10 @@ fn print_report(
     match http {
         Ok(h) => {
             println!(
-                "| HTTP, bundled collection, wrk -t2 -c32 -d{}s | requests/s | p99 ms \
-                 | server CPU µs per request: user + kernel | wrk CPU µs per request \
-                 | server preemptions per request |",
-                options.http_seconds
+                "| HTTP, bundled collection, wrk -t2 -c32, {} rounds of {} s | requests/s \
+                 (median of the rounds) | p99 ms (median) | server CPU µs per request: \
+                 user + kernel | wrk CPU µs per request | server preemptions per request |",
+                options.http_rounds, options.http_seconds
             );
             println!("| --- | ---: | ---: | ---: | ---: | ---: |");
             let rotating = h["rotating_queries"].as_u64().unwrap_or(0);
@@ -557,6 +564,22 @@ fn print_report(
                     f(&cpu["server_preempted"]),
                 );
             }
+            println!(
+                "\nEach round runs the four loads one after another; `/search` ÷ `/health` \
+                 in each round: {}.",
+                ["search", "search_rotating", "search_rotating_gzip"]
+                    .iter()
+                    .zip(["repeated", "every request searched", "gzipped"])
+                    .map(|(key, what)| {
+                        let ratios = round_ratios(h, key)
+                            .iter()
+                            .map(|r| format!("{r:.3}"))
+                            .collect::<Vec<_>>();
+                        format!("{what} {}", ratios.join(", "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
             println!(
                 "\nThe same search in-process, one thread: {:.3} ms ({:.0} per second). \
                  wrk runs on the same {} cores as the server, so requests per second is \
@@ -605,6 +628,19 @@ fn print_report(
         println!("{note}\n");
     }
     print_targets(rows, http);
+}
+
+/// Requests per second of load `key` divided by `/health`'s in the same
+/// round, round by round.
+fn round_ratios(http: &Value, key: &str) -> Vec<f64> {
+    let rps = |key: &str| -> Vec<f64> {
+        (http[key]["rounds_rps"].as_array().into_iter().flatten())
+            .filter_map(Value::as_f64)
+            .collect()
+    };
+    (rps(key).iter().zip(rps("health")))
+        .map(|(load, health)| load / health)
+        .collect()
 }
 
 fn print_targets(rows: &[Value], http: &Result<Value, String>) {
@@ -673,11 +709,8 @@ fn print_targets(rows: &[Value], http: &Result<Value, String>) {
             ("search_rotating", "every request searched"),
         ] {
             check(
-                format!("/search ÷ /health requests per second, {what}"),
-                h[key]["rps"]
-                    .as_f64()
-                    .zip(h["health"]["rps"].as_f64())
-                    .map(|(s, h)| s / h),
+                format!("/search ÷ /health requests per second, {what} (median of the rounds)"),
+                child::median(round_ratios(h, key)),
                 0.5,
                 false,
                 "",

@@ -70,7 +70,11 @@ pub fn run(args: &[String]) {
             Path::new(kv.get("dir")),
         ),
         "profile" => profile(kv.number("size"), kv.number("sample")),
-        "http" => http(Path::new(kv.get("dir")), kv.number("seconds")),
+        "http" => http(
+            Path::new(kv.get("dir")),
+            kv.number("seconds"),
+            kv.number("rounds"),
+        ),
         other => panic!("child: unknown mode {other:?}"),
     };
     let mut out = std::io::stdout().lock();
@@ -393,8 +397,14 @@ fn profile(size: usize, sample: usize) -> Value {
 }
 
 /// Serves the bundled collection in-process and measures `/health` and
-/// `/search` with wrk, 2 threads, 32 connections.
-fn http(dir: &Path, seconds: usize) -> Value {
+/// `/search` with wrk, 2 threads, 32 connections: `rounds` rounds, each
+/// running every load for `seconds` one after another. What the other
+/// tenants of a shared machine take from it drifts over minutes, and a
+/// ratio of two loads measured a minute apart drifted with it (the fresh
+/// `/search` ÷ `/health` of one build measured 0.39 to 0.60); each round
+/// gives a ratio of loads run seconds apart, and the report takes the
+/// median of the rounds'.
+fn http(dir: &Path, seconds: usize, rounds: usize) -> Value {
     let runtime = tokio::runtime::Runtime::new().expect("tokio");
     let live = opatreni::search::live::LiveIndex::open_or_build(&data_dir(), dir)
         .expect("index of the bundled data");
@@ -418,65 +428,140 @@ fn http(dir: &Path, seconds: usize) -> Value {
     let (script, distinct) = rotating_script(dir);
     let state = opatreni::http::AppState::new(Arc::new(live), None);
     let app = opatreni::http::router(state);
+    // The last load asks for gzip, as browsers do: compressing each answer
+    // is then part of what a search costs the server.
+    let loads = [
+        Load::new("health", "/health"),
+        Load::new("search", "/search?q=prostupne%20bydleni"),
+        Load::new("search_rotating", "/search?…").scripted(&script),
+        Load::new("search_rotating_gzip", "/search?…")
+            .scripted(&script)
+            .gzipped(),
+    ];
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("address");
         tokio::spawn(async move { axum::serve(listener, app).await });
+        let mut runs = vec![Vec::new(); loads.len()];
+        for _ in 0..rounds {
+            for (load, runs) in loads.iter().zip(&mut runs) {
+                runs.push(load.run(addr, seconds).await);
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
         let mut results = serde_json::Map::new();
         results.insert("search_in_process_ms".to_owned(), json!(in_process_ms));
         results.insert("rotating_queries".to_owned(), json!(distinct));
-        // The last run asks for gzip, as browsers do: compressing each
-        // answer is then part of what a search costs the server.
-        for (name, path, script, gzip) in [
-            ("health", "/health", None, false),
-            ("search", "/search?q=prostupne%20bydleni", None, false),
-            ("search_rotating", "/search?…", Some(script.clone()), false),
-            (
-                "search_rotating_gzip",
-                "/search?…",
-                Some(script.clone()),
-                true,
-            ),
-        ] {
-            let url = match &script {
-                None => format!("http://{addr}{path}"),
-                Some(_) => format!("http://{addr}/"),
-            };
-            let seconds = seconds.to_string();
-            let server_before = CpuUse::of("self");
-            let (text, wrk_cpu) = tokio::task::spawn_blocking(move || {
-                let mut wrk = std::process::Command::new("wrk");
-                wrk.args(["-t2", "-c32", &format!("-d{seconds}s"), "--latency"]);
-                if gzip {
-                    wrk.args(["-H", "Accept-Encoding: gzip"]);
-                }
-                if let Some(script) = script {
-                    wrk.arg("-s").arg(script);
-                }
-                run_wrk(wrk.arg(&url))
-            })
-            .await
-            .expect("wrk task")
-            .expect("wrk runs");
-            let server = CpuUse::of("self")
-                .zip(server_before)
-                .map(|(after, before)| after.since(before));
-            let mut result = parse_wrk(path, &text);
-            if let Some(requests) = result["requests"].as_f64().filter(|&n| n > 0.0) {
-                result["cpu"] = json!({
-                    "server_user_us": server.map(|c| c.user_s * 1e6 / requests),
-                    "server_system_us": server.map(|c| c.system_s * 1e6 / requests),
-                    "server_preempted": server.map(|c| c.preempted as f64 / requests),
-                    "wrk_us": wrk_cpu.map(|c| (c.user_s + c.system_s) * 1e6 / requests),
-                });
-            }
-            results.insert(name.to_owned(), result);
-            tokio::time::sleep(Duration::from_millis(500)).await;
+        results.insert("rounds".to_owned(), json!(rounds));
+        for (load, runs) in loads.iter().zip(runs) {
+            results.insert(load.name.to_owned(), rounds_together(load.path, &runs));
         }
         Value::Object(results)
     })
+}
+
+/// One wrk load: a path, or a script that picks the paths, and whether it
+/// asks for gzip.
+struct Load {
+    name: &'static str,
+    path: &'static str,
+    script: Option<PathBuf>,
+    gzip: bool,
+}
+
+impl Load {
+    fn new(name: &'static str, path: &'static str) -> Load {
+        Load {
+            name,
+            path,
+            script: None,
+            gzip: false,
+        }
+    }
+
+    fn scripted(self, script: &Path) -> Load {
+        Load {
+            script: Some(script.to_owned()),
+            ..self
+        }
+    }
+
+    fn gzipped(self) -> Load {
+        Load { gzip: true, ..self }
+    }
+
+    /// Runs wrk for `seconds` against the server at `addr`: its figures,
+    /// and the CPU time the server (this process) and wrk spent meanwhile.
+    async fn run(&self, addr: std::net::SocketAddr, seconds: usize) -> Value {
+        let mut wrk = std::process::Command::new("wrk");
+        wrk.args(["-t2", "-c32", &format!("-d{seconds}s"), "--latency"]);
+        if self.gzip {
+            wrk.args(["-H", "Accept-Encoding: gzip"]);
+        }
+        match &self.script {
+            Some(script) => wrk.arg("-s").arg(script).arg(format!("http://{addr}/")),
+            None => wrk.arg(format!("http://{addr}{}", self.path)),
+        };
+        let server_before = CpuUse::of("self");
+        let (text, wrk_cpu) = tokio::task::spawn_blocking(move || run_wrk(&mut wrk))
+            .await
+            .expect("wrk task")
+            .expect("wrk runs");
+        let server = CpuUse::of("self")
+            .zip(server_before)
+            .map(|(after, before)| after.since(before));
+        let mut result = parse_wrk(self.path, &text);
+        result["cpu_s"] = json!({
+            "server_user": server.map(|c| c.user_s),
+            "server_system": server.map(|c| c.system_s),
+            "server_preempted": server.map(|c| c.preempted),
+            "wrk": wrk_cpu.map(|c| c.user_s + c.system_s),
+        });
+        result
+    }
+}
+
+/// One load's runs, one a round, as one: the median of their requests per
+/// second and p99s, each round's requests per second (`rounds_rps`), and
+/// CPU time per request over all of them.
+fn rounds_together(path: &str, runs: &[Value]) -> Value {
+    let median_of = |key: &str| median(runs.iter().filter_map(|r| r[key].as_f64()).collect());
+    let sum_of = |key: &str| runs.iter().filter_map(|r| r[key].as_u64()).sum::<u64>();
+    let requests = sum_of("requests");
+    let cpu_us = |key: &str| -> Option<f64> {
+        let seconds: Option<f64> = runs.iter().map(|r| r["cpu_s"][key].as_f64()).sum();
+        seconds
+            .filter(|_| requests > 0)
+            .map(|s| s * 1e6 / requests as f64)
+    };
+    json!({
+        "path": path,
+        "rps": median_of("rps"),
+        "rounds_rps": runs.iter().map(|r| r["rps"].clone()).collect::<Vec<_>>(),
+        "p99_ms": median_of("p99_ms"),
+        "requests": requests,
+        "non_2xx": sum_of("non_2xx"),
+        "cpu": {
+            "server_user_us": cpu_us("server_user"),
+            "server_system_us": cpu_us("server_system"),
+            "server_preempted": cpu_us("server_preempted").map(|n| n / 1e6),
+            "wrk_us": cpu_us("wrk"),
+        },
+    })
+}
+
+/// The middle value (the mean of the two middle ones for an even count);
+/// `None` for none.
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
 }
 
 /// A wrk script that requests `/search` with every distinct query of a
