@@ -631,15 +631,16 @@ fn print_report(
 }
 
 /// Requests per second of load `key` divided by `/health`'s in the same
-/// round, round by round.
+/// round, round by round (a round where either gave no figure left out).
 fn round_ratios(http: &Value, key: &str) -> Vec<f64> {
-    let rps = |key: &str| -> Vec<f64> {
-        (http[key]["rounds_rps"].as_array().into_iter().flatten())
-            .filter_map(Value::as_f64)
-            .collect()
+    let rounds = |key: &str| {
+        http[key]["rounds_rps"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     };
-    (rps(key).iter().zip(rps("health")))
-        .map(|(load, health)| load / health)
+    (rounds(key).iter().zip(rounds("health")))
+        .filter_map(|(load, health)| Some(load.as_f64()? / health.as_f64()?))
         .collect()
 }
 

@@ -400,10 +400,10 @@ fn profile(size: usize, sample: usize) -> Value {
 /// `/search` with wrk, 2 threads, 32 connections: `rounds` rounds, each
 /// running every load for `seconds` one after another. What the other
 /// tenants of a shared machine take from it drifts over minutes, and a
-/// ratio of two loads measured a minute apart drifted with it (the fresh
-/// `/search` ÷ `/health` of one build measured 0.39 to 0.60); each round
-/// gives a ratio of loads run seconds apart, and the report takes the
-/// median of the rounds'.
+/// ratio of two loads measured once each, a minute apart, drifted with it
+/// (fresh `/search` ÷ `/health` 0.55 and 0.46 in two runs an hour apart
+/// with the same search code); each round gives a ratio of loads run
+/// seconds apart, and the report takes the median of the rounds'.
 fn http(dir: &Path, seconds: usize, rounds: usize) -> Value {
     let runtime = tokio::runtime::Runtime::new().expect("tokio");
     let live = opatreni::search::live::LiveIndex::open_or_build(&data_dir(), dir)
@@ -513,11 +513,11 @@ impl Load {
             .zip(server_before)
             .map(|(after, before)| after.since(before));
         let mut result = parse_wrk(self.path, &text);
-        result["cpu_s"] = json!({
-            "server_user": server.map(|c| c.user_s),
-            "server_system": server.map(|c| c.system_s),
+        result["cpu"] = json!({
+            "server_user_s": server.map(|c| c.user_s),
+            "server_system_s": server.map(|c| c.system_s),
             "server_preempted": server.map(|c| c.preempted),
-            "wrk": wrk_cpu.map(|c| c.user_s + c.system_s),
+            "wrk_s": wrk_cpu.map(|c| c.user_s + c.system_s),
         });
         result
     }
@@ -530,11 +530,12 @@ fn rounds_together(path: &str, runs: &[Value]) -> Value {
     let median_of = |key: &str| median(runs.iter().filter_map(|r| r[key].as_f64()).collect());
     let sum_of = |key: &str| runs.iter().filter_map(|r| r[key].as_u64()).sum::<u64>();
     let requests = sum_of("requests");
-    let cpu_us = |key: &str| -> Option<f64> {
-        let seconds: Option<f64> = runs.iter().map(|r| r["cpu_s"][key].as_f64()).sum();
-        seconds
+    // `None` unless procfs was read in every run.
+    let per_request = |key: &str, scale: f64| -> Option<f64> {
+        let total: Option<f64> = runs.iter().map(|r| r["cpu"][key].as_f64()).sum();
+        total
             .filter(|_| requests > 0)
-            .map(|s| s * 1e6 / requests as f64)
+            .map(|total| total * scale / requests as f64)
     };
     json!({
         "path": path,
@@ -544,10 +545,10 @@ fn rounds_together(path: &str, runs: &[Value]) -> Value {
         "requests": requests,
         "non_2xx": sum_of("non_2xx"),
         "cpu": {
-            "server_user_us": cpu_us("server_user"),
-            "server_system_us": cpu_us("server_system"),
-            "server_preempted": cpu_us("server_preempted").map(|n| n / 1e6),
-            "wrk_us": cpu_us("wrk"),
+            "server_user_us": per_request("server_user_s", 1e6),
+            "server_system_us": per_request("server_system_s", 1e6),
+            "server_preempted": per_request("server_preempted", 1.0),
+            "wrk_us": per_request("wrk_s", 1e6),
         },
     })
 }
