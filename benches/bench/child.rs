@@ -454,7 +454,6 @@ fn http(dir: &Path, seconds: usize, rounds: usize) -> Value {
         let mut results = serde_json::Map::new();
         results.insert("search_in_process_ms".to_owned(), json!(in_process_ms));
         results.insert("rotating_queries".to_owned(), json!(distinct));
-        results.insert("rounds".to_owned(), json!(rounds));
         for (load, runs) in loads.iter().zip(runs) {
             results.insert(load.name.to_owned(), rounds_together(load.path, &runs));
         }
@@ -553,16 +552,11 @@ fn rounds_together(path: &str, runs: &[Value]) -> Value {
     })
 }
 
-/// The middle value (the mean of the two middle ones for an even count);
-/// `None` for none.
+/// The median, by nearest rank as the latency percentiles are; `None` for
+/// none.
 pub fn median(mut values: Vec<f64>) -> Option<f64> {
     values.sort_by(f64::total_cmp);
-    let n = values.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(values[n / 2]),
-        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
-    }
+    (!values.is_empty()).then(|| percentile(&values, 50.0))
 }
 
 /// A wrk script that requests `/search` with every distinct query of a
