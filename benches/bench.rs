@@ -6,7 +6,7 @@
 //! ```sh
 //! cargo bench                                  # 113, 100000, 1000000
 //! cargo bench -- --sizes 113,100000 --no-lucene --no-http
-//! cargo bench -- --queries 2000 --http-seconds 10 --http-rounds 5 --no-profile
+//! cargo bench -- --queries 2000 --http-seconds 10 --http-rounds 7 --no-profile
 //! ```
 //!
 //! Each (size, engine) runs in a child process (this binary, re-executed
@@ -55,7 +55,7 @@ impl Options {
             lucene: true,
             http: true,
             http_seconds: 4,
-            http_rounds: 3,
+            http_rounds: 5,
             profile: true,
             command: String::from("cargo bench"),
         };
