@@ -12,7 +12,7 @@
 //! Each (size, engine) runs in a child process (this binary, re-executed
 //! with `--child`), so that its peak memory (`VmHWM`) is its own. The run
 //! ends with a Markdown table for the README. Without `--bench` (as under
-//! `cargo test --benches`) it only runs a quick smoke test.
+//! `cargo test`) it only runs a quick smoke test.
 
 /// The allocator the server runs with (`src/main.rs`), so that builds,
 /// searches and the HTTP runs measure what `opatreni` itself does.
@@ -212,9 +212,10 @@ fn main() {
     print_report(&options, &rows, profile.as_ref(), &http, &notes, elapsed);
 }
 
-/// A quick check that the generator, a build and the query mix work, for
-/// `cargo test --benches`.
+/// A quick check that the generator, a build, the query mix and the
+/// figures' arithmetic work: what `cargo test` runs of this binary.
 fn smoke() {
+    check_round_figures();
     let material = synth::Material::load(&child::data_dir());
     let a = material.generate(3000, synth::SEED);
     let b = material.generate(3000, synth::SEED);
@@ -233,6 +234,21 @@ fn smoke() {
         format!("dir={}", dir.path().display()),
     ]);
     println!("bench smoke test passed (run `cargo bench` for the benchmark)");
+}
+
+/// The medians and round-by-round ratios the HTTP targets are judged by.
+fn check_round_figures() {
+    assert_eq!(child::median(vec![0.52, 0.41, 0.55]), Some(0.52));
+    // Nearest rank, as the latency percentiles: the lower middle of an
+    // even count, never a mean of two rounds that were not measured.
+    assert_eq!(child::median(vec![0.6, 0.4, 0.5, 0.7]), Some(0.5));
+    assert_eq!(child::median(Vec::new()), None);
+    let http = serde_json::json!({
+        "health": {"rounds_rps": [80_000.0, 90_000.0, 85_000.0]},
+        "search_rotating": {"rounds_rps": [40_000.0, null, 51_000.0]},
+    });
+    assert_eq!(round_ratios(&http, "search_rotating"), [0.5, 0.6]);
+    assert!(round_ratios(&http, "search").is_empty());
 }
 
 fn run_child(args: &[String]) -> Result<Value, String> {
