@@ -240,7 +240,7 @@ fn smoke() {
 fn check_round_figures() {
     assert_eq!(child::median(vec![0.52, 0.41, 0.55]), Some(0.52));
     // Nearest rank, as the latency percentiles: the lower middle of an
-    // even count, never a mean of two rounds that were not measured.
+    // even count, a figure some round measured, not the mean of two.
     assert_eq!(child::median(vec![0.6, 0.4, 0.5, 0.7]), Some(0.5));
     assert_eq!(child::median(Vec::new()), None);
     let http = serde_json::json!({
