@@ -225,6 +225,7 @@ fn smoke() {
     assert!(a.iter().all(|m| !m.categories.is_empty()));
     let queries = material.queries(&synth::judged_queries(&child::judged_path()), &a, 200);
     assert_eq!(queries.len(), 200);
+    check_in_process_mix();
     let dir = tempfile::tempdir().expect("tempdir");
     child::run(&[
         "search".into(),
@@ -234,6 +235,26 @@ fn smoke() {
         format!("dir={}", dir.path().display()),
     ]);
     println!("bench smoke test passed (run `cargo bench` for the benchmark)");
+}
+
+/// The fresh mix's in-process figures: a cache size as sysfs writes it,
+/// and a time per request from the real searcher over the bundled data.
+fn check_in_process_mix() {
+    assert_eq!(child::parse_cache_size("1024K"), Some(1 << 20));
+    assert_eq!(child::parse_cache_size("2M"), Some(2 << 20));
+    assert_eq!(child::parse_cache_size("512"), Some(512));
+    assert_eq!(child::parse_cache_size("K"), None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let live = opatreni::search::live::LiveIndex::open_or_build(&child::data_dir(), dir.path())
+        .expect("index of the bundled data");
+    let mix = child::rotating_requests();
+    assert!(
+        mix.len() > 1000,
+        "the fresh load's distinct requests: {}",
+        mix.len()
+    );
+    let us = child::mix_in_process(&live.searcher(), &mix[..200], 64 << 10);
+    assert!(us.is_finite() && us > 0.0, "{us} µs a request");
 }
 
 /// The medians and round-by-round ratios the HTTP targets are judged by.
@@ -596,8 +617,13 @@ fn print_report(
                     .collect::<Vec<_>>()
                     .join("; ")
             );
+            let mix = &h["mix_in_process_us"];
             println!(
                 "\nThe same search in-process, one thread: {:.3} ms ({:.0} per second). \
+                 The {rotating} distinct queries in turn, in-process, one thread, asked as \
+                 the server asks: {:.1} µs a request with the caches as the search before \
+                 left them, {:.1} µs with {} KiB of other memory (the core's level-2 cache) \
+                 touched between two searches. \
                  wrk runs on the same {} cores as the server, so requests per second is \
                  the cores' time divided by what the server and wrk each spend on a \
                  request (CPU time from procfs, in ticks of 10 ms). A preemption is one \
@@ -605,6 +631,9 @@ fn print_report(
                  for a wrk thread its answer woke.\n",
                 f(&h["search_in_process_ms"]),
                 1000.0 / f(&h["search_in_process_ms"]),
+                f(&mix["warm"]),
+                f(&mix["evicted"]),
+                mix["evict_bytes"].as_u64().unwrap_or(0) / 1024,
                 std::thread::available_parallelism().map_or(0, |n| n.get()),
             );
         }

@@ -424,8 +424,13 @@ fn http(dir: &Path, seconds: usize, rounds: usize) -> Value {
         std::hint::black_box(searcher.search_uncached(&request).expect("search"));
     }
     let in_process_ms = t.elapsed().as_secs_f64() * 1000.0 / f64::from(reps);
+    let mix = rotating_mix();
+    let requests = rotating_requests_of(&mix);
+    let evict = level_2_cache_bytes();
+    let mix_warm_us = mix_in_process(&searcher, &requests, 0);
+    let mix_evicted_us = mix_in_process(&searcher, &requests, evict);
     drop(searcher);
-    let (script, distinct) = rotating_script(dir);
+    let script = rotating_script(dir, &mix);
     let state = opatreni::http::AppState::new(Arc::new(live), None);
     let app = opatreni::http::router(state);
     // The last load asks for gzip, as browsers do: compressing each answer
@@ -453,7 +458,11 @@ fn http(dir: &Path, seconds: usize, rounds: usize) -> Value {
         }
         let mut results = serde_json::Map::new();
         results.insert("search_in_process_ms".to_owned(), json!(in_process_ms));
-        results.insert("rotating_queries".to_owned(), json!(distinct));
+        results.insert("rotating_queries".to_owned(), json!(mix.len()));
+        results.insert(
+            "mix_in_process_us".to_owned(),
+            json!({"warm": mix_warm_us, "evicted": mix_evicted_us, "evict_bytes": evict}),
+        );
         for (load, runs) in loads.iter().zip(runs) {
             results.insert(load.name.to_owned(), rounds_together(load.path, &runs));
         }
@@ -559,18 +568,11 @@ pub fn median(mut values: Vec<f64>) -> Option<f64> {
     (!values.is_empty()).then(|| percentile(&values, 50.0))
 }
 
-/// A wrk script that requests `/search` with every distinct query of a
-/// mix over the bundled collection in turn, each wrk thread starting half
-/// way round from the other: far more distinct requests than the searcher
-/// keeps answers for, so every one is searched. Returns its path and the
-/// number of distinct requests.
-///
-/// Each request is formatted once, when a wrk thread starts: formatted at
-/// every request (`wrk.format` runs `string.format` and a table concat in
-/// Lua), it cost wrk about 2 µs of CPU a request that the `/health` run,
-/// which needs no script, does not pay, and on the two cores wrk shares
-/// with the server that is time taken from the server.
-fn rotating_script(dir: &Path) -> (PathBuf, usize) {
+/// Every distinct request of a query mix over the bundled collection, with
+/// its path: what the fresh `/search` load sends in turn. Far more
+/// distinct requests than the searcher keeps answers for, so every one is
+/// searched.
+fn rotating_mix() -> Vec<(String, BenchQuery)> {
     let material = Material::load(&data_dir());
     let mix = material.queries(
         &crate::synth::judged_queries(&judged_path()),
@@ -578,8 +580,8 @@ fn rotating_script(dir: &Path) -> (PathBuf, usize) {
         8000,
     );
     let mut seen = std::collections::HashSet::new();
-    let mut paths = Vec::new();
-    for q in &mix {
+    let mut distinct = Vec::new();
+    for q in mix {
         let mut query = form_urlencoded::Serializer::new(String::new());
         query.append_pair("q", &q.q);
         if let (Some(town), Some(period)) = (&q.town, &q.period) {
@@ -589,9 +591,31 @@ fn rotating_script(dir: &Path) -> (PathBuf, usize) {
         }
         let path = format!("/search?{}", query.finish());
         if seen.insert(path.clone()) {
-            paths.push(path);
+            distinct.push((path, q));
         }
     }
+    distinct
+}
+
+/// [`rotating_mix`]'s requests, made from the queries their paths were.
+pub fn rotating_requests() -> Vec<SearchRequest> {
+    rotating_requests_of(&rotating_mix())
+}
+
+fn rotating_requests_of(mix: &[(String, BenchQuery)]) -> Vec<SearchRequest> {
+    mix.iter().map(|(_, q)| request(q)).collect()
+}
+
+/// A wrk script, written beside `dir`, that requests the paths of `mix`
+/// in turn, each wrk thread starting half way round from the other.
+///
+/// Each request is formatted once, when a wrk thread starts: formatted at
+/// every request (`wrk.format` runs `string.format` and a table concat in
+/// Lua), it cost wrk about 2 µs of CPU a request that the `/health` run,
+/// which needs no script, does not pay, and on the two cores wrk shares
+/// with the server that is time taken from the server.
+fn rotating_script(dir: &Path, mix: &[(String, BenchQuery)]) -> PathBuf {
+    let paths: Vec<&str> = mix.iter().map(|(path, _)| path.as_str()).collect();
     let mut lua = String::from("local paths = {\n");
     for p in &paths {
         // Percent-encoded: no quote or backslash to escape.
@@ -618,7 +642,72 @@ end
     std::fs::create_dir_all(dir).expect("work directory");
     let path = dir.with_extension("lua");
     std::fs::write(&path, lua).expect("wrk script");
-    (path, paths.len())
+    path
+}
+
+/// Microseconds a request of `mix` takes in-process on one thread, asked
+/// as the server asks ([`Searcher::search_json`]), over one pass after a
+/// pass that warms what the searcher keeps. With `evict` bytes of other
+/// memory touched between two searches (and not timed), each search starts
+/// with its code and data out of the core's level-2 cache, as a request
+/// under load does: the kernel's TCP work, the HTTP stack and wrk run on
+/// the same cores between two of the server's searches. The two figures
+/// tell how much of a fresh search's cost is its memory traffic rather
+/// than its instructions.
+pub fn mix_in_process(searcher: &Searcher, mix: &[SearchRequest], evict: usize) -> f64 {
+    let mut other = vec![0u8; evict];
+    let mut timed = Duration::ZERO;
+    for pass in 0..2 {
+        for request in mix {
+            // One write a cache line, each line a new value, so that none
+            // is optimised away.
+            for line in other.chunks_mut(64) {
+                line[0] = line[0].wrapping_add(1);
+            }
+            let started = Instant::now();
+            std::hint::black_box(searcher.search_json(request).expect("search"));
+            if pass == 1 {
+                timed += started.elapsed();
+            }
+        }
+    }
+    std::hint::black_box(&other);
+    timed.as_secs_f64() * 1e6 / mix.len().max(1) as f64
+}
+
+/// The first processor's level-2 cache in bytes, as sysfs gives it
+/// (`1024K`); 1 MiB where sysfs does not say.
+fn level_2_cache_bytes() -> usize {
+    const FALLBACK: usize = 1 << 20;
+    let Ok(caches) = std::fs::read_dir("/sys/devices/system/cpu/cpu0/cache") else {
+        return FALLBACK;
+    };
+    caches
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|cache| read_trimmed(&cache.join("level")).as_deref() == Some("2"))
+        .find_map(|cache| parse_cache_size(&read_trimmed(&cache.join("size"))?))
+        .unwrap_or(FALLBACK)
+}
+
+fn read_trimmed(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|text| text.trim().to_owned())
+}
+
+/// `1024K`, `2M` or a count of bytes, in bytes.
+pub fn parse_cache_size(size: &str) -> Option<usize> {
+    let (digits, unit) = match size.strip_suffix(['K', 'M']) {
+        Some(digits) => (digits, &size[digits.len()..]),
+        None => (size, ""),
+    };
+    let scale = match unit {
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        _ => 1,
+    };
+    digits.parse::<usize>().ok()?.checked_mul(scale)
 }
 
 /// Runs wrk to its end and returns its output and the CPU time it used,
