@@ -615,9 +615,8 @@ fn rotating_requests_of(mix: &[(String, BenchQuery)]) -> Vec<SearchRequest> {
 /// which needs no script, does not pay, and on the two cores wrk shares
 /// with the server that is time taken from the server.
 fn rotating_script(dir: &Path, mix: &[(String, BenchQuery)]) -> PathBuf {
-    let paths: Vec<&str> = mix.iter().map(|(path, _)| path.as_str()).collect();
     let mut lua = String::from("local paths = {\n");
-    for p in &paths {
+    for (p, _) in mix {
         // Percent-encoded: no quote or backslash to escape.
         lua.push_str(&format!("  \"{p}\",\n"));
     }
@@ -698,14 +697,12 @@ fn read_trimmed(path: &Path) -> Option<String> {
 
 /// `1024K`, `2M` or a count of bytes, in bytes.
 pub fn parse_cache_size(size: &str) -> Option<usize> {
-    let (digits, unit) = match size.strip_suffix(['K', 'M']) {
-        Some(digits) => (digits, &size[digits.len()..]),
-        None => (size, ""),
-    };
-    let scale = match unit {
-        "K" => 1 << 10,
-        "M" => 1 << 20,
-        _ => 1,
+    let (digits, scale) = if let Some(kib) = size.strip_suffix('K') {
+        (kib, 1 << 10)
+    } else if let Some(mib) = size.strip_suffix('M') {
+        (mib, 1 << 20)
+    } else {
+        (size, 1)
     };
     digits.parse::<usize>().ok()?.checked_mul(scale)
 }
