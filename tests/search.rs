@@ -308,7 +308,8 @@ fn answers_are_written_as_serde_json_writes_them() {
 /// alike. The requests are every judged query as typed and without its
 /// diacritics (whose plans differ only in the exact forms' weight), alone,
 /// filtered by region and on the second page: the same query text with
-/// other filters or another page, which takes its plan from the cache.
+/// other filters or another page, which from its third request on takes
+/// its plan from the cache.
 #[test]
 fn answers_do_not_depend_on_what_was_asked_before() {
     let (first, dir) = common::bundled_searcher();
