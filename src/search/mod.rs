@@ -367,8 +367,8 @@ pub struct Searcher {
     /// caches. Freeing it then (its matching tree, its forms, its share of
     /// the terms' entries) cost more than planning a query again: with
     /// plans kept on first sight, a new search of the benchmark's mix ran
-    /// 8% more instructions and missed the level-2 cache 10% more often
-    /// (README "Benchmarks"). A query's second request is planned again,
+    /// 8% more instructions and missed the level-2 cache for data 11% more
+    /// often (README "Benchmarks"). A query's second request is planned again,
     /// from the words' analysis and the terms' statistics that every plan
     /// shares.
     plans: Recent<String, Arc<plan::Plan>>,
@@ -997,10 +997,8 @@ mod tests {
     /// planned and kept, the third given the kept plan.
     #[test]
     fn a_query_is_kept_planned_from_its_second_request() {
-        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-        let dir = tempfile::tempdir().unwrap();
-        let searcher =
-            Searcher::open(crate::index::build_from_data(&data, dir.path()).unwrap()).unwrap();
+        let (_dir, generation) = crate::index::bundled_for_tests();
+        let searcher = Searcher::open(generation).unwrap();
         let index = searcher.reader.searcher();
         let plans: Vec<_> = (0..3)
             .map(|_| searcher.plan("prostupné bydlení", &index))
