@@ -104,19 +104,26 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
     }
 
     /// [`Recent::put`] with a key that is copied only if the value is
-    /// kept. Behind a doorkeeper most are not: a search request copied
-    /// to be dropped again was a few allocations and frees of every new
+    /// kept, given as anything the key borrows as (a `&str` for a
+    /// `String`), as [`Recent::get`] takes it. Behind a doorkeeper most
+    /// are not kept: a search request, or a query's text, copied to be
+    /// dropped again was an allocation and a free or more of every new
     /// search.
-    pub fn put_copied(&self, key: &K, value: V)
+    pub fn put_copied<Q>(&self, key: &Q, value: V)
     where
-        K: Clone,
+        K: Borrow<Q>,
+        Q: Hash + ToOwned<Owned = K> + ?Sized,
     {
         self.admit(Cow::Borrowed(key), value);
     }
 
-    fn admit(&self, key: Cow<'_, K>, value: V)
+    /// The doorkeeper hashes `key` as borrowed: `Borrow` promises the
+    /// same hash as the owned key's, so a key put owned and later
+    /// borrowed (or the other way round) is seen as the same.
+    fn admit<Q>(&self, key: Cow<'_, Q>, value: V)
     where
-        K: Clone,
+        K: Borrow<Q>,
+        Q: Hash + ToOwned<Owned = K> + ?Sized,
     {
         let let_go = {
             let mut inner = self.lock();
@@ -233,7 +240,7 @@ impl Doorkeeper {
     /// Whether `key`'s fingerprint is among the last ones seen; if not, it
     /// is remembered now, in place of the oldest. (So the ring never holds
     /// a fingerprint twice.)
-    fn seen_before(&mut self, key: &impl Hash) -> bool {
+    fn seen_before<Q: Hash + ?Sized>(&mut self, key: &Q) -> bool {
         let fingerprint = self.hasher.hash_one(key);
         if self.members.contains(&fingerprint) {
             return true;
@@ -410,6 +417,20 @@ mod tests {
         recent.put("d", 4);
         assert_eq!(recent.get("d"), Some(4), "d was among the last two");
         assert_eq!(recent.get("a"), Some(1), "what was kept stays");
+    }
+
+    /// A key put borrowed (a `&str` for a `String` key) meets the
+    /// doorkeeper as the same key put owned does.
+    #[test]
+    fn a_borrowed_key_is_the_owned_key_to_the_doorkeeper() {
+        let recent: Recent<String, i32> = Recent::kept_on_second_sight(2);
+        recent.put_copied("a", 1);
+        assert_eq!(recent.get("a"), None, "a is new");
+        recent.put("a".to_owned(), 1);
+        assert_eq!(recent.get("a"), Some(1), "a came again, owned");
+        recent.put("b".to_owned(), 2);
+        recent.put_copied("b", 2);
+        assert_eq!(recent.get("b"), Some(2), "b came again, borrowed");
     }
 
     /// Past its budget the cache lets the least recently used go, and

@@ -655,7 +655,7 @@ impl Searcher {
                 free_words: &self.free_words,
             },
         ));
-        self.plans.put(q.to_owned(), plan.clone());
+        self.plans.put_copied(q, plan.clone());
         plan
     }
 
