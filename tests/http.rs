@@ -428,3 +428,85 @@ async fn reindex_needs_the_token_and_refuses_broken_data() {
         (Some(2), Some(113))
     );
 }
+
+/// The README's `/search` example, run as it is written there: its
+/// answer must be the one the README shows (total, top hit and its score,
+/// highlight, the town facet's counts), so that a change in ranking or
+/// counting cannot leave the documentation behind.
+#[tokio::test]
+async fn the_readme_search_example_answers_as_shown() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let (path, shown) = readme_example(&readme, "curl 'http://127.0.0.1:8080/search?");
+    let s = server().await;
+    let (status, body) = s.get(path).await;
+    assert_eq!(status, 200, "{path}");
+    let top = &body["hits"][0];
+    assert_eq!(body["total"].as_f64(), Some(shown_number(shown, "total")));
+    assert_eq!(top["id"].as_str(), Some(shown_string(shown, "id")));
+    assert_eq!(top["score"].as_f64(), Some(shown_number(shown, "score")));
+    assert_eq!(
+        top["highlight"].as_str(),
+        Some(shown_string(shown, "highlight"))
+    );
+    let towns_line = shown
+        .lines()
+        .find(|line| line.contains("\"town\": ["))
+        .expect("the example shows the town facet");
+    let shown_towns: Vec<(String, u64)> = towns_line
+        .split("{\"value\": \"")
+        .skip(1)
+        .map(|entry| {
+            let (value, rest) = entry.split_once('"').unwrap();
+            (value.to_owned(), shown_number(rest, "count") as u64)
+        })
+        .collect();
+    assert!(shown_towns.len() >= 3, "{towns_line}");
+    assert_eq!(
+        facet(&body, "town")[..shown_towns.len()],
+        shown_towns[..],
+        "the town facet's first values"
+    );
+}
+
+/// The path of the README's example that starts with `command`, and the
+/// JSON block shown after it.
+fn readme_example<'r>(readme: &'r str, command: &str) -> (&'r str, &'r str) {
+    let at = readme.find(command).expect("the README has the example");
+    let line = readme[at..].lines().next().unwrap();
+    let path = line
+        .trim_start_matches("curl '")
+        .trim_end_matches('\'')
+        .trim_start_matches("http://127.0.0.1:8080");
+    let json = &readme[at..];
+    let start = json.find("```json\n").expect("a JSON block follows") + "```json\n".len();
+    let end = start + json[start..].find("```").unwrap();
+    (path, &json[start..end])
+}
+
+/// The number the shown JSON gives first for `key`.
+fn shown_number(shown: &str, key: &str) -> f64 {
+    let pattern = format!("\"{key}\": ");
+    let at = shown
+        .find(&pattern)
+        .unwrap_or_else(|| panic!("no {key} in {shown}"))
+        + pattern.len();
+    let digits: String = shown[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("{key}: {digits:?}"))
+}
+
+/// The string the shown JSON gives first for `key`.
+fn shown_string<'s>(shown: &'s str, key: &str) -> &'s str {
+    let pattern = format!("\"{key}\": \"");
+    let at = shown
+        .find(&pattern)
+        .unwrap_or_else(|| panic!("no {key} in {shown}"))
+        + pattern.len();
+    let end = at + shown[at..].find('"').unwrap();
+    &shown[at..end]
+}
