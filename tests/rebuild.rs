@@ -318,3 +318,33 @@ fn a_build_killed_at_any_moment_leaves_the_last_complete_generation() {
         .collect();
     assert!(names.len() <= 2, "{names:?}");
 }
+
+/// A build after a killed one keeps the generation that was served, not
+/// the killed build's incomplete one numbered between them: searches that
+/// started on the served generation may still be reading it.
+#[test]
+fn a_build_after_a_killed_one_keeps_the_served_generation() {
+    let index = tempfile::tempdir().unwrap();
+    let data = common::data_dir();
+    opatreni::index::build_from_data(&data, index.path()).unwrap();
+    let served = opatreni::index::build_from_data(&data, index.path()).unwrap();
+    assert_eq!(served.meta.generation, 2);
+    // What a build killed before its metadata was written leaves.
+    let killed = index.path().join("gen-000003");
+    std::fs::create_dir(&killed).unwrap();
+    std::fs::write(killed.join("meta.json"), "{}").unwrap();
+
+    let current = opatreni::index::build_from_data(&data, index.path()).unwrap();
+    assert_eq!(current.meta.generation, 4);
+    let mut names: Vec<String> = std::fs::read_dir(index.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("gen-"))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["gen-000002", "gen-000004"]);
+    assert_eq!(
+        opatreni::index::open(index.path()).unwrap().meta.generation,
+        4
+    );
+}

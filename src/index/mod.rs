@@ -164,8 +164,8 @@ pub struct Source<'a> {
 }
 
 /// Builds a new generation from `source` under `root`, analysed by
-/// `chains`, and makes it current. Returns it opened. Older generations but
-/// the previous one are removed.
+/// `chains`, and makes it current. Returns it opened. Every other
+/// generation but the one it replaces is removed.
 pub fn build(source: &Source, chains: Chains, root: &Path) -> Result<Generation, IndexError> {
     let Source {
         corpus,
@@ -215,8 +215,9 @@ pub fn build(source: &Source, chains: Chains, root: &Path) -> Result<Generation,
         &path.join(META),
         &serde_json::to_vec_pretty(&meta).expect("meta serialises"),
     )?;
+    let served = served_generation(root);
     write_atomically(&root.join(CURRENT), generation_name(generation).as_bytes())?;
-    remove_old_generations(root, generation);
+    remove_generations_but(root, generation, served);
     Ok(Generation {
         index,
         fields,
@@ -401,16 +402,24 @@ fn next_generation_number(root: &Path) -> Result<u64, IndexError> {
     Ok(generations(root)?.last().map_or(1, |n| n + 1))
 }
 
-/// Removes every generation older than the one before `current`, and any
-/// incomplete newer one left by a killed build. The previous generation is
-/// kept: a search that started on it may still be reading its files.
-fn remove_old_generations(root: &Path, current: u64) {
+/// The number of the generation `CURRENT` names, if it names one.
+fn served_generation(root: &Path) -> Option<u64> {
+    let name = std::fs::read_to_string(root.join(CURRENT)).ok()?;
+    name.trim().strip_prefix(GENERATION_PREFIX)?.parse().ok()
+}
+
+/// Removes every generation but `current` and `served`, the one `current`
+/// replaced: a search that started on that may still be reading its files.
+/// The generation kept is the one that was served, not the one numbered
+/// before `current`: a killed build leaves an incomplete generation between
+/// them, which goes with the older ones.
+fn remove_generations_but(root: &Path, current: u64, served: Option<u64>) {
     let Ok(numbers) = generations(root) else {
         return;
     };
     for n in numbers
         .into_iter()
-        .filter(|&n| n + 1 < current || n > current)
+        .filter(|&n| n != current && Some(n) != served)
     {
         let path = root.join(generation_name(n));
         if let Err(e) = std::fs::remove_dir_all(&path) {
