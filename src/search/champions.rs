@@ -3,8 +3,8 @@
 //! Retrieval*, 7.1.3).
 //!
 //! A query of one common word ("bydlení") matches a tenth of a large
-//! collection, and the word's five to eight lists (exact, folded, stem,
-//! root, places, key phrases) hold nearly the same measures with nearly the
+//! collection, and the word's seven lists or more (exact, folded, stem,
+//! root, places, key phrases, corrections) hold nearly the same measures with nearly the
 //! same maxima, so MaxScore can skip none of them: ranking such a query
 //! scored every match, most of a search at a million measures, and the
 //! most common kind of query. Yet what the word's best measures are does

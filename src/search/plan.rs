@@ -10,7 +10,7 @@
 //! typed exactly also matches folded, stemmed and by root, so the sum ranks
 //! an exact match above a folded one above a stemmed one, as a
 //! best-of-the-ways would, while staying a plain sum of weighted term
-//! scores: the shape block-max WAND can prune, so ranking the best ten of
+//! scores: the shape MaxScore can prune, so ranking the best ten of
 //! a hundred thousand matches reads a small part of their postings. Words
 //! as a phrase score as terms too: each pair of successive query words is
 //! looked up among the measures' pairs of successive stems
@@ -71,8 +71,9 @@ const SYNONYM: f32 = 0.8;
 const ALL_WORDS: f32 = 1.0;
 /// Weight of a pair of the query's words found in order in a measure.
 const PHRASE: f32 = 2.0;
-/// Typos are corrected in words at least this long (folded letters): a
-/// shorter word one edit away is usually another word.
+/// Typos are corrected in words at least this long (folded letters), and
+/// in stems one letter shorter (a stem has lost its ending): a shorter
+/// word one edit away is usually another word.
 pub const FUZZY_MIN_CHARS: usize = 5;
 
 pub use crate::analysis::stopwords::is_stopword;
@@ -706,7 +707,7 @@ impl Corrections {
 
 /// What a free word of a query brings to its plan, worked out once per
 /// word for the generation's life: queries mostly repeat words other
-/// queries had, and building a word's fifteen-odd terms and finding its
+/// queries had, and building a word's ten-odd terms and finding its
 /// typos' corrections again for every new query was a quarter of planning
 /// it.
 struct FreeWord {

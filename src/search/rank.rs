@@ -1,6 +1,6 @@
 //! Ranking a segment's hits by the sum of their weighted term scores.
 //!
-//! A query word is scored through five to eight posting lists (its exact,
+//! A query word is scored through seven posting lists or more (its exact,
 //! folded, stemmed and root forms, places, key phrases, corrections) and
 //! each pair of words through a list of stem pairs. The word lists are
 //! long and hold nearly the same measures; the pair lists are short and
@@ -176,7 +176,7 @@ impl SharedNorms {
 }
 
 /// What a kept plan worked out from a term cache, kept for the next search
-/// against the same cache. A plan is kept for its generation's life, and
+/// against the same cache. A plan is kept while it is asked for, and
 /// looking its twenty-odd terms up in the shared cache at every search
 /// cost more than ranking a small collection's hits; a plan run against
 /// another cache (another generation) works it out there anew.
