@@ -201,17 +201,7 @@ async fn add_correct_delete_and_break_while_searching() {
     assert_eq!(failed, 0, "{failed} of {done} searches failed");
 
     // Only the current and the previous generation are kept on disk.
-    let generations = std::fs::read_dir(server.index_dir.path())
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .starts_with("gen-")
-        })
-        .count();
-    assert_eq!(generations, 2);
+    assert_eq!(generations(server.index_dir.path()).len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -311,11 +301,7 @@ fn a_build_killed_at_any_moment_leaves_the_last_complete_generation() {
     }
     // And the next complete build cleans up what the killed ones left.
     build(None);
-    let names: Vec<String> = std::fs::read_dir(index.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("gen-"))
-        .collect();
+    let names = generations(index.path());
     assert!(names.len() <= 2, "{names:?}");
 }
 
@@ -336,15 +322,20 @@ fn a_build_after_a_killed_one_keeps_the_served_generation() {
 
     let current = opatreni::index::build_from_data(&data, index.path()).unwrap();
     assert_eq!(current.meta.generation, 4);
-    let mut names: Vec<String> = std::fs::read_dir(index.path())
+    assert_eq!(generations(index.path()), ["gen-000002", "gen-000004"]);
+    assert_eq!(
+        opatreni::index::open(index.path()).unwrap().meta.generation,
+        4
+    );
+}
+
+/// The generations' directories under `index`, by name.
+fn generations(index: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(index)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with("gen-"))
         .collect();
     names.sort();
-    assert_eq!(names, ["gen-000002", "gen-000004"]);
-    assert_eq!(
-        opatreni::index::open(index.path()).unwrap().meta.generation,
-        4
-    );
+    names
 }

@@ -386,13 +386,7 @@ fn generations(root: &Path) -> Result<Vec<u64>, IndexError> {
     let mut numbers: Vec<u64> = std::fs::read_dir(root)
         .map_err(io(root))?
         .filter_map(Result::ok)
-        .filter_map(|e| {
-            e.file_name()
-                .to_str()?
-                .strip_prefix(GENERATION_PREFIX)?
-                .parse()
-                .ok()
-        })
+        .filter_map(|e| generation_number(e.file_name().to_str()?))
         .collect();
     numbers.sort_unstable();
     Ok(numbers)
@@ -404,8 +398,12 @@ fn next_generation_number(root: &Path) -> Result<u64, IndexError> {
 
 /// The number of the generation `CURRENT` names, if it names one.
 fn served_generation(root: &Path) -> Option<u64> {
-    let name = std::fs::read_to_string(root.join(CURRENT)).ok()?;
-    name.trim().strip_prefix(GENERATION_PREFIX)?.parse().ok()
+    generation_number(std::fs::read_to_string(root.join(CURRENT)).ok()?.trim())
+}
+
+/// The number in a generation's name (`gen-000002`), if it is one.
+fn generation_number(name: &str) -> Option<u64> {
+    name.strip_prefix(GENERATION_PREFIX)?.parse().ok()
 }
 
 /// Removes every generation but `current` and `served`, the one `current`

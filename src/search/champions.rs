@@ -4,10 +4,10 @@
 //!
 //! A query of one common word ("bydlení") matches a tenth of a large
 //! collection, and the word's seven lists or more (exact, folded, stem,
-//! root, places, key phrases, corrections) hold nearly the same measures with nearly the
-//! same maxima, so MaxScore can skip none of them: ranking such a query
-//! scored every match, most of a search at a million measures, and the
-//! most common kind of query. Yet what the word's best measures are does
+//! root, places, key phrases, corrections) hold nearly the same measures
+//! with nearly the same maxima, so MaxScore can skip none of them: ranking
+//! such a query scored every match, most of a search at a million
+//! measures, and the most common kind of query. Yet what the word's best measures are does
 //! not change from one search to the next; only the filters do.
 //!
 //! So a ranking that is a plain sum of its terms (no all-words bonus) keeps,
