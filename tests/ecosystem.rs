@@ -119,6 +119,89 @@ async fn algolia_filters_paging_and_errors() {
     assert_eq!(response.status(), 400);
 }
 
+/// Every refusal on Algolia's routes has Algolia's shape and names the
+/// parameter at fault as Algolia's clients send it, including what axum
+/// refuses before a handler runs (a wrong method, a path segment that is
+/// not UTF-8, a body over 2 MB) and paths that are no route.
+#[tokio::test]
+async fn algolia_refusals_name_what_was_wrong_in_algolias_shape() {
+    let s = common::TestServer::start(&common::data_dir(), None).await;
+    let long = "a".repeat(501);
+    for (path, body, status, named) in [
+        (
+            "/1/indexes/measures/query",
+            json!({"query": long}),
+            400,
+            "query",
+        ),
+        (
+            "/1/indexes/measures/facets/town/query",
+            json!({"facetQuery": long}),
+            400,
+            "facetQuery",
+        ),
+        (
+            "/1/indexes/measures/query",
+            json!({"facetFilters": ["mesto:X"]}),
+            400,
+            "facetFilters",
+        ),
+        (
+            "/1/indexes/measures/query",
+            json!({"facetFilters": ["town"]}),
+            400,
+            "facetFilters",
+        ),
+        (
+            "/1/indexes/measures/query",
+            json!({"numericFilters": ["year=99999"]}),
+            400,
+            "numericFilters",
+        ),
+        (
+            "/1/indexes/measures/query",
+            json!({"facets": ["mesto"]}),
+            400,
+            "facets",
+        ),
+        ("/1/indexes/%FF/query", json!({}), 400, "index"),
+        (
+            "/1/indexes/measures/nothing",
+            json!({}),
+            404,
+            "no such endpoint",
+        ),
+    ] {
+        let (got, answer) = algolia(&s, path, body).await;
+        assert_eq!(got, status, "{path}: {answer}");
+        assert_eq!(answer["status"], status, "{path}");
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.contains(named), "{path}: {message}");
+    }
+    let response = s
+        .client
+        .get(format!("{}/1/indexes/*/queries", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["status"], 405);
+    let too_big = format!("{{\"query\": \"{}\"}}", "a".repeat(3 << 20));
+    let response = s
+        .client
+        .post(format!("{}/1/indexes/measures/query", s.base))
+        .body(too_big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["status"], 413);
+    assert!(answer["message"].as_str().unwrap().contains("length limit"));
+}
+
 #[tokio::test]
 async fn metrics_count_requests_and_report_the_index() {
     let data = common::data_copy();

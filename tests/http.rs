@@ -275,6 +275,60 @@ async fn bad_parameters_are_400_naming_the_parameter() {
     );
     let (status, _) = s.get("/suggest?q=prost&limit=0").await;
     assert_eq!(status, 400);
+    // A query's length is checked under the name it was sent as.
+    for (query, parameter) in [("q", "q"), ("query", "query")] {
+        let (status, body) = s.get(&format!("/facets/town?{query}={long}")).await;
+        assert_eq!(status, 400, "{query}");
+        assert_eq!(body["error"]["parameter"], parameter, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{parameter} is 600 characters long")),
+            "{body}"
+        );
+    }
+}
+
+/// What axum itself refuses (a path segment that is not UTF-8, a method a
+/// route does not take) answers in the API's JSON shape too, naming the
+/// parameter at fault, not in axum's plain text or with an empty body.
+#[tokio::test]
+async fn refusals_before_a_handler_are_json_too() {
+    let s = server().await;
+    for (path, parameter) in [("/measures/%FF", "id"), ("/facets/%FF%FE", "facet")] {
+        let (status, body) = s.get(path).await;
+        assert_eq!(status, 400, "{path}");
+        assert_eq!(body["error"]["code"], "invalid_parameter", "{path}");
+        assert_eq!(body["error"]["parameter"], parameter, "{path}: {body}");
+    }
+    for (path, allowed) in [("/search", "GET,HEAD"), ("/measures/x", "GET,HEAD")] {
+        let response = s
+            .client
+            .post(format!("{}{path}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405, "{path}");
+        assert_eq!(response.headers()["allow"], allowed, "{path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed", "{path}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("does not take POST"),
+            "{body}"
+        );
+    }
+    let response = s
+        .client
+        .get(format!("{}/admin/reindex", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -25,7 +26,7 @@ use serde_json::{Map, Value, json};
 use super::{AppState, with_searcher};
 use crate::search::{
     Comparison, Condition, Facet, MAX_LIMIT, MAX_OFFSET, SearchError, SearchRequest,
-    SearchResponse, Searcher, YearBound,
+    SearchResponse, Searcher, YearBound, check_query,
 };
 
 pub const INDEX_NAME: &str = "measures";
@@ -66,8 +67,25 @@ impl From<SearchError> for AlgoliaError {
 impl From<super::ApiError> for AlgoliaError {
     fn from(e: super::ApiError) -> Self {
         AlgoliaError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
+            status: e.status(),
             message: e.to_string(),
+        }
+    }
+}
+
+impl From<PathRejection> for AlgoliaError {
+    fn from(rejection: PathRejection) -> Self {
+        super::ApiError::from(rejection).into()
+    }
+}
+
+/// A body axum could not read (over its 2 MB limit), in Algolia's shape
+/// instead of axum's plain text.
+impl From<BytesRejection> for AlgoliaError {
+    fn from(rejection: BytesRejection) -> Self {
+        AlgoliaError {
+            status: rejection.status(),
+            message: rejection.body_text(),
         }
     }
 }
@@ -103,9 +121,9 @@ pub struct MultiQueryBody {
 )]
 pub async fn multi_query(
     State(state): State<std::sync::Arc<AppState>>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, AlgoliaError> {
-    let body = parse_body(&body)?;
+    let body = parse_body(&body?)?;
     let requests = body
         .get("requests")
         .and_then(Value::as_array)
@@ -144,11 +162,12 @@ pub async fn multi_query(
 )]
 pub async fn single_query(
     State(state): State<std::sync::Arc<AppState>>,
-    Path(index): Path<String>,
-    body: Bytes,
+    index: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, AlgoliaError> {
+    let Path(index) = index?;
     check_index(&index)?;
-    let body: Value = parse_body(&body)?;
+    let body: Value = parse_body(&body?)?;
     let query = Query::parse(body.get("params").cloned().unwrap_or(body))?;
     run(&state, move |s| query.answer(s)).await
 }
@@ -172,15 +191,17 @@ pub async fn single_query(
 )]
 pub async fn facet_query(
     State(state): State<std::sync::Arc<AppState>>,
-    Path((index, facet)): Path<(String, String)>,
-    body: Bytes,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, AlgoliaError> {
+    let Path((index, facet)) = path?;
     check_index(&index)?;
-    let body: Value = parse_body(&body)?;
+    let body: Value = parse_body(&body?)?;
     let query = Query::parse(body.get("params").cloned().unwrap_or(body))?;
     run(&state, move |s| {
         let started = Instant::now();
         let prefix = query.params.text("facetQuery");
+        check_query(&prefix, "facetQuery")?;
         let max = query.params.number("maxFacetHits", 10, 1, 100)?;
         let values = s.facet_values(&facet, &prefix, &query.request)?;
         let hits: Vec<Value> = values
@@ -372,6 +393,8 @@ impl Query {
         let mut conditions = facet_conditions(&params.list("facetFilters")?)?;
         conditions.extend(numeric_conditions(&params.list("numericFilters")?)?);
         let facets = requested_facets(&params.list("facets")?)?;
+        let q = params.text("query");
+        check_query(&q, "query")?;
         let tag = |name: &str, default: &str| {
             Some(params.text(name))
                 .filter(|t| !t.is_empty())
@@ -379,7 +402,7 @@ impl Query {
         };
         Ok(Query {
             request: SearchRequest {
-                q: params.text("query"),
+                q,
                 conditions,
                 limit: hits_per_page,
                 offset: page * hits_per_page,
@@ -468,10 +491,11 @@ impl Query {
     }
 }
 
-fn facet_of(attribute: &str) -> Result<Facet, AlgoliaError> {
+/// The facet `attribute` names, in `parameter` (`facets`, `facetFilters`).
+fn facet_of(parameter: &str, attribute: &str) -> Result<Facet, AlgoliaError> {
     Facet::from_name(attribute).ok_or_else(|| {
         AlgoliaError::bad_request(format!(
-            "unknown facet attribute {attribute:?}; facets are town, period, category, region"
+            "{parameter}: unknown facet attribute {attribute:?}; facets are town, period, category, region"
         ))
     })
 }
@@ -482,7 +506,10 @@ fn requested_facets(list: &[Vec<String>]) -> Result<Vec<Facet>, AlgoliaError> {
     if names.contains(&"*") {
         return Ok(Facet::ALL.to_vec());
     }
-    names.into_iter().map(facet_of).collect()
+    names
+        .into_iter()
+        .map(|name| facet_of("facets", name))
+        .collect()
 }
 
 /// `facetFilters`: the outer list is AND, an inner list OR;
@@ -494,7 +521,7 @@ fn facet_conditions(list: &[Vec<String>]) -> Result<Vec<Vec<Condition>>, Algolia
                 .map(|filter| {
                     let (attribute, value) = filter.split_once(':').ok_or_else(|| {
                         AlgoliaError::bad_request(format!(
-                            "facet filter {filter:?} is not attribute:value"
+                            "facetFilters: {filter:?} is not attribute:value"
                         ))
                     })?;
                     let (value, negated) = match value.strip_prefix('-') {
@@ -505,7 +532,7 @@ fn facet_conditions(list: &[Vec<String>]) -> Result<Vec<Vec<Condition>>, Algolia
                         ),
                     };
                     Ok(Condition::Facet {
-                        facet: facet_of(attribute.trim())?,
+                        facet: facet_of("facetFilters", attribute.trim())?,
                         value: value.trim().to_owned(),
                         negated,
                     })
@@ -530,7 +557,7 @@ fn numeric_conditions(list: &[Vec<String>]) -> Result<Vec<Vec<Condition>>, Algol
         .map(|any| {
             any.iter()
                 .map(|filter| {
-                    let bad = || AlgoliaError::bad_request(format!("numeric filter {filter:?} is not attribute<op>year with attribute year, year_from or year_to"));
+                    let bad = || AlgoliaError::bad_request(format!("numericFilters: {filter:?} is not attribute<op>year with attribute year, year_from or year_to"));
                     let (symbol, op) = OPERATORS.iter().find(|(symbol, _)| filter.contains(symbol)).ok_or_else(bad)?;
                     let (attribute, value) = filter.split_once(symbol).ok_or_else(bad)?;
                     let bound = match attribute.trim() {

@@ -2,6 +2,8 @@
 //! shape and the status logic lives in one `match`.
 
 use axum::Json;
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::PathRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -16,6 +18,10 @@ pub enum ApiError {
     InvalidParameter { parameter: String, message: String },
     #[error("{0}")]
     NotFound(String),
+    /// The route exists, not with this method; the `Allow` header says
+    /// which it has.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -37,10 +43,15 @@ impl ApiError {
         }
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
@@ -63,6 +74,27 @@ impl From<SearchError> for ApiError {
     }
 }
 
+/// A path segment axum could not read (`/measures/%FF` is not UTF-8 once
+/// decoded): the segment's parameter at fault, in the API's shape instead
+/// of axum's plain text.
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        let PathRejection::FailedToDeserializePathParams(failed) = &rejection else {
+            return ApiError::Internal(rejection.body_text());
+        };
+        let parameter = match failed.kind() {
+            ErrorKind::InvalidUtf8InPathParam { key }
+            | ErrorKind::ParseErrorAtKey { key, .. }
+            | ErrorKind::DeserializeError { key, .. } => key.clone(),
+            _ => "path".to_owned(),
+        };
+        ApiError::InvalidParameter {
+            parameter,
+            message: rejection.body_text(),
+        }
+    }
+}
+
 /// The body of every error: `{"error": {"code": …, "message": …}}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -71,8 +103,9 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// `invalid_parameter`, `not_found`, `unauthorized`, `forbidden`,
-    /// `conflict`, `invalid_data` or `internal`.
+    /// `invalid_parameter`, `not_found`, `method_not_allowed`,
+    /// `unauthorized`, `forbidden`, `conflict`, `invalid_data` or
+    /// `internal`.
     #[schema(example = "invalid_parameter")]
     pub code: String,
     pub message: String,

@@ -15,8 +15,9 @@ mod params;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -80,6 +81,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics::render))
         .route("/openapi.json", get(openapi::document))
         .merge(page::routes())
+        .method_not_allowed_fallback(method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -252,8 +254,9 @@ impl IntoResponse for JsonBytes {
 )]
 async fn measure(
     State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Measure>, ApiError> {
+    let Path(id) = id?;
     with_searcher(&state, move |s| Ok(Json(s.measure(&id)?))).await
 }
 
@@ -296,13 +299,14 @@ async fn facets(State(state): State<Arc<AppState>>) -> Result<Json<FacetsRespons
 )]
 async fn facet_values(
     State(state): State<Arc<AppState>>,
-    Path(facet): Path<String>,
+    facet: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<FacetValuesResponse>, ApiError> {
+    let Path(facet) = facet?;
     let params = Params::parse(raw.as_deref());
     let prefix = params.text("q");
     let request = SearchRequest {
-        q: params.text("query"),
+        q: params.query_text("query")?,
         filters: params.filters()?,
         ..SearchRequest::default()
     };
@@ -424,8 +428,30 @@ fn authorize(expected: Option<&str>, headers: &HeaderMap) -> Result<(), ApiError
     }
 }
 
-async fn not_found() -> ApiError {
-    ApiError::NotFound(
+async fn not_found(uri: Uri) -> Response {
+    let error = ApiError::NotFound(
         "no such endpoint; see /search, /measures/{id}, /facets, /facets/{facet}, /suggest, /health".into(),
-    )
+    );
+    in_the_shape_of(&uri, error)
+}
+
+/// A route asked with a method it does not have (`POST /search`): the
+/// error in JSON, as every other, where axum would send an empty body.
+/// axum still sets the `Allow` header.
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let error = ApiError::MethodNotAllowed(format!(
+        "{} does not take {method}; the Allow header lists the methods it takes",
+        uri.path()
+    ));
+    in_the_shape_of(&uri, error)
+}
+
+/// `error` in the shape the client of `uri` expects: Algolia's under its
+/// routes (`/1/…`), the API's elsewhere.
+fn in_the_shape_of(uri: &Uri, error: ApiError) -> Response {
+    if uri.path().starts_with("/1/") {
+        algolia::AlgoliaError::from(error).into_response()
+    } else {
+        error.into_response()
+    }
 }

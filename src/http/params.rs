@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use crate::search::{
     DEFAULT_LIMIT, DEFAULT_SUGGESTIONS, Filters, MAX_LIMIT, MAX_OFFSET, MAX_SUGGESTIONS,
+    check_query,
 };
 
 use super::error::ApiError;
@@ -39,6 +40,16 @@ impl<'a> Params<'a> {
 
     pub fn text(&self, name: &str) -> String {
         self.one(name).unwrap_or("").to_owned()
+    }
+
+    /// The text of `name`, a query's, at most [`MAX_QUERY_CHARS`] long: an
+    /// error names `name`, where the search would name the request's field.
+    ///
+    /// [`MAX_QUERY_CHARS`]: crate::search::MAX_QUERY_CHARS
+    pub fn query_text(&self, name: &'static str) -> Result<String, ApiError> {
+        let text = self.text(name);
+        check_query(&text, name)?;
+        Ok(text)
     }
 
     /// A whole number in `min..=max`, `default` when absent or empty.

@@ -955,7 +955,11 @@ fn is_period(value: &str) -> bool {
         && value[5..].bytes().all(|b| b.is_ascii_digit())
 }
 
-fn check_query(q: &str, parameter: &'static str) -> Result<(), SearchError> {
+/// An error naming `parameter` if `q` is longer than [`MAX_QUERY_CHARS`].
+/// Public so that a caller that fills a request from parameters of its own
+/// names (the HTTP layer's `query`, `facetQuery`) can check them under those
+/// names first: the search checks every text again, under its field's.
+pub fn check_query(q: &str, parameter: &'static str) -> Result<(), SearchError> {
     let chars = q.chars().count();
     if chars > MAX_QUERY_CHARS {
         return Err(invalid(
