@@ -200,8 +200,7 @@ pub async fn facet_query(
     let query = Query::parse(body.get("params").cloned().unwrap_or(body))?;
     run(&state, move |s| {
         let started = Instant::now();
-        let prefix = query.params.text("facetQuery");
-        check_query(&prefix, "facetQuery")?;
+        let prefix = query.params.query_text("facetQuery")?;
         let max = query.params.number("maxFacetHits", 10, 1, 100)?;
         let values = s.facet_values(&facet, &prefix, &query.request)?;
         let hits: Vec<Value> = values
@@ -299,6 +298,14 @@ impl Params {
         }
     }
 
+    /// The text of `name`, a query's, checked under that name: the search
+    /// would name its own field (`q`).
+    fn query_text(&self, name: &'static str) -> Result<String, AlgoliaError> {
+        let text = self.text(name);
+        check_query(&text, name)?;
+        Ok(text)
+    }
+
     fn number(
         &self,
         name: &str,
@@ -393,8 +400,6 @@ impl Query {
         let mut conditions = facet_conditions(&params.list("facetFilters")?)?;
         conditions.extend(numeric_conditions(&params.list("numericFilters")?)?);
         let facets = requested_facets(&params.list("facets")?)?;
-        let q = params.text("query");
-        check_query(&q, "query")?;
         let tag = |name: &str, default: &str| {
             Some(params.text(name))
                 .filter(|t| !t.is_empty())
@@ -402,7 +407,7 @@ impl Query {
         };
         Ok(Query {
             request: SearchRequest {
-                q,
+                q: params.query_text("query")?,
                 conditions,
                 limit: hits_per_page,
                 offset: page * hits_per_page,
