@@ -408,12 +408,7 @@ async fn page_and_assets_are_served_with_types_and_caching() {
         ("/assets/app.js", "text/javascript", "max-age", "/suggest"),
         ("/assets/style.css", "text/css", "max-age", "@media"),
     ] {
-        let response = server
-            .client
-            .get(format!("{}{path}", server.base))
-            .send()
-            .await
-            .unwrap();
+        let response = server.send(reqwest::Method::GET, path).await;
         assert_eq!(response.status(), 200, "{path}");
         let header = |name: &str| response.headers()[name].to_str().unwrap().to_owned();
         assert!(header("content-type").starts_with(mime), "{path}");

@@ -178,12 +178,7 @@ async fn algolia_refusals_name_what_was_wrong_in_algolias_shape() {
         let message = answer["message"].as_str().unwrap();
         assert!(message.contains(named), "{path}: {message}");
     }
-    let response = s
-        .client
-        .get(format!("{}/1/indexes/*/queries", s.base))
-        .send()
-        .await
-        .unwrap();
+    let response = s.send(reqwest::Method::GET, "/1/indexes/*/queries").await;
     assert_eq!(response.status(), 405);
     assert_eq!(response.headers()["allow"], "POST");
     let answer: Value = response.json().await.unwrap();
@@ -216,12 +211,7 @@ async fn metrics_count_requests_and_report_the_index() {
     }
     std::fs::write(data.path().join("reports/bad.md"), "# nic\n").unwrap();
     assert_eq!(s.reindex(Some("tok")).await.0, 422);
-    let response = s
-        .client
-        .get(format!("{}/metrics", s.base))
-        .send()
-        .await
-        .unwrap();
+    let response = s.send(reqwest::Method::GET, "/metrics").await;
     assert!(
         response.headers()["content-type"]
             .to_str()

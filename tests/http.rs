@@ -303,12 +303,7 @@ async fn refusals_before_a_handler_are_json_too() {
         assert_eq!(body["error"]["parameter"], parameter, "{path}: {body}");
     }
     for (path, allowed) in [("/search", "GET,HEAD"), ("/measures/x", "GET,HEAD")] {
-        let response = s
-            .client
-            .post(format!("{}{path}", s.base))
-            .send()
-            .await
-            .unwrap();
+        let response = s.send(reqwest::Method::POST, path).await;
         assert_eq!(response.status(), 405, "{path}");
         assert_eq!(response.headers()["allow"], allowed, "{path}");
         let body: serde_json::Value = response.json().await.unwrap();
@@ -321,12 +316,7 @@ async fn refusals_before_a_handler_are_json_too() {
             "{body}"
         );
     }
-    let response = s
-        .client
-        .get(format!("{}/admin/reindex", s.base))
-        .send()
-        .await
-        .unwrap();
+    let response = s.send(reqwest::Method::GET, "/admin/reindex").await;
     assert_eq!(response.status(), 405);
     assert_eq!(response.headers()["allow"], "POST");
 }

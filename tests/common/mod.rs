@@ -74,13 +74,18 @@ impl TestServer {
         }
     }
 
-    pub async fn get(&self, path_and_query: &str) -> (u16, serde_json::Value) {
-        let response = self
-            .client
-            .get(format!("{}{}", self.base, path_and_query))
+    /// The response to `method` on `path_and_query`, whole: for its
+    /// status and headers, or a body that is not JSON.
+    pub async fn send(&self, method: reqwest::Method, path_and_query: &str) -> reqwest::Response {
+        self.client
+            .request(method, format!("{}{}", self.base, path_and_query))
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    pub async fn get(&self, path_and_query: &str) -> (u16, serde_json::Value) {
+        let response = self.send(reqwest::Method::GET, path_and_query).await;
         let status = response.status().as_u16();
         let body = response.json().await.unwrap_or(serde_json::Value::Null);
         (status, body)
